@@ -1,0 +1,237 @@
+"""From checked raw data to ``data/processed``: labelled, derived, described, written atomically.
+
+Everything written here is a pure function of ``data/raw``: rows are sorted by their primary key,
+numbers are written from :class:`~decimal.Decimal` without float rounding, and no time stamp or
+absolute path is recorded, so two builds give identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+from . import schema
+from .periods import parse_period, period_label
+from .validate import RawData, Row, load_raw
+
+TEXT_DIR = "text"
+PER_10K_DECIMALS = Decimal("0.0001")
+# Cells a spreadsheet would run as a formula (OWASP "CSV injection"); they get a leading apostrophe.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+PACKAGE_METADATA = {
+    "name": "pingan-hubei-hunan",
+    "title": "Ping'an (平安建设) governance indicators from five reports on Hubei and Hunan, 2012-2024",
+    "description": (
+        "Hand-curated observations of public-safety and social-governance indicators. Every value "
+        "cites the exact words of its report (quote, quote_start, quote_end in the normalized text "
+        "under text/), from which the build re-derives it. Text cells that begin with =, +, - or @ "
+        "are written with a leading apostrophe so that spreadsheets show them as text."
+    ),
+    "licenses": [
+        {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+         "title": "Creative Commons Attribution 4.0 (the curated tables; not the reports)"}
+    ],
+}
+
+
+def plain_number(value: Decimal | None) -> str:
+    """Decimal → '600000', '-10.2', '0.5' (no exponent, no trailing zeros)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def inert(cell: str) -> str:
+    """Text that a spreadsheet would evaluate is prefixed with an apostrophe."""
+    return "'" + cell if cell.startswith(_FORMULA_TRIGGERS) else cell
+
+
+def interval(value: Decimal, qualifier: str) -> tuple[Decimal | None, Decimal | None]:
+    """The interval (low, high) a qualified value gives; None is an open end.
+
+    Qualifiers speak of magnitude: "下降超30%" (value -30, more_than) is at most -30.
+    """
+    if qualifier == "exact":
+        return value, value
+    if qualifier == "about":
+        return None, None
+    if qualifier in ("more_than", "at_least"):
+        return (value, None) if value >= 0 else (None, value)
+    if qualifier == "nearly":
+        return (None, value) if value >= 0 else (value, None)
+    raise ValueError(f"unknown qualifier {qualifier!r}")
+
+
+def per_10k(value: Decimal, population: str) -> Decimal | None:
+    if not population:
+        return None
+    return (value * 10000 / Decimal(population)).quantize(PER_10K_DECIMALS, ROUND_HALF_EVEN)
+
+
+def _obs_sort_key(row: Row) -> tuple[str, int]:
+    source, _, number = row["obs_id"].rpartition("-")
+    return source, int(number)
+
+
+def _province_of(code: str, regions: dict[str, Row]) -> str:
+    seen = set()
+    while regions[code]["level"] != "province":
+        if code in seen:
+            raise ValueError(f"regions.csv: parent cycle at {code}")
+        seen.add(code)
+        code = regions[code]["parent_code"]
+    return code
+
+
+def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
+    """The rows of every processed table, as text cells, sorted by primary key."""
+    t = data.tables
+    regions = {r["region_code"]: r for r in t["regions"]}
+    indicators = {r["indicator_code"]: r for r in t["indicators"]}
+
+    observations = []
+    counts: dict[str, int] = {}
+    for row in sorted(t["observations"], key=_obs_sort_key):
+        region = regions[row["region_code"]]
+        indicator = indicators[row["indicator_code"]]
+        report = data.reports[row["source_id"]]
+        value = Decimal(row["value"])
+        low, high = interval(value, row["qualifier"])
+        quote_start = report.body_start + report.body.find(row["quote"])
+        base = ("", "")
+        if row["base_period_start"]:
+            base = (parse_period(row["base_period_start"])[0].isoformat(),
+                    parse_period(row["base_period_end"])[1].isoformat())
+        counts[row["source_id"]] = counts.get(row["source_id"], 0) + 1
+        observations.append({
+            "obs_id": row["obs_id"],
+            "source_id": row["source_id"],
+            "region_code": row["region_code"],
+            "region_name_zh": region["name_zh"],
+            "region_name_en": region["name_en"],
+            "region_level": region["level"],
+            "province_code": _province_of(row["region_code"], regions),
+            "indicator_code": row["indicator_code"],
+            "indicator_name_zh": indicator["name_zh"],
+            "indicator_name_en": indicator["name_en"],
+            "theme_code": indicator["theme_code"],
+            "measure": indicator["measure"],
+            "unit": row["unit"],
+            "period_start": parse_period(row["period_start"])[0].isoformat(),
+            "period_end": parse_period(row["period_end"])[1].isoformat(),
+            "period_label": period_label(row["period_start"], row["period_end"]),
+            "base_period_start": base[0],
+            "base_period_end": base[1],
+            "value": plain_number(value),
+            "value_low": plain_number(low),
+            "value_high": plain_number(high),
+            "qualifier": row["qualifier"],
+            "value_per_10k": plain_number(per_10k(value, region["population_2020"]))
+            if indicator["per_capita"] == "true" else "",
+            "quote": row["quote"],
+            "quote_start": str(quote_start),
+            "quote_end": str(quote_start + len(row["quote"])),
+            "curator_note": row["curator_note"],
+        })
+
+    sources = []
+    for row in sorted(t["sources"], key=lambda r: r["source_id"]):
+        report = data.reports[row["source_id"]]
+        sources.append({
+            **{k: row[k] for k in schema.SOURCES.field_names},
+            "text_path": f"{TEXT_DIR}/{row['source_id']}.txt",
+            "text_sha256": hashlib.sha256(report.text.encode("utf-8")).hexdigest(),
+            "body_start_offset": str(report.body_start),
+            "body_end_offset": str(report.body_end),
+            "body_characters": str(report.body_end - report.body_start),
+            "observation_count": str(counts.get(row["source_id"], 0)),
+        })
+
+    out = {"observations": observations, "sources": sources}
+    for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS,
+                  schema.INDICATORS, schema.REGIONS):
+        (key,) = table.primary_key
+        out[table.name] = [{k: r[k] for k in table.field_names}
+                           for r in sorted(t[table.name], key=lambda r: r[key])]
+    return out
+
+
+def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
+    string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.field_names)
+    for row in rows:
+        writer.writerow([inert(row[n]) if n in string_fields else row[n] for n in table.field_names])
+    return buffer.getvalue().encode("utf-8")
+
+
+def datapackage_bytes() -> bytes:
+    resources = [
+        {
+            "name": table.name,
+            "title": table.title,
+            "path": table.path,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": table.schema(),
+        }
+        for table in schema.PROCESSED_TABLES
+    ]
+    package = {**PACKAGE_METADATA, "profile": "tabular-data-package", "resources": resources}
+    return (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def processed_files(data: RawData) -> dict[str, bytes]:
+    """Every file of ``data/processed``, by relative path."""
+    tables = processed_tables(data)
+    files = {t.path: csv_bytes(t, tables[t.name]) for t in schema.PROCESSED_TABLES}
+    files["datapackage.json"] = datapackage_bytes()
+    for sid, report in sorted(data.reports.items()):
+        files[f"{TEXT_DIR}/{sid}.txt"] = report.text.encode("utf-8")
+    return files
+
+
+def replace_directory(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` into a fresh directory beside ``out_dir``, then swap it in.
+
+    Until the final rename the old outputs are untouched, so a failure at any point before it
+    leaves the last good build in place.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    try:
+        for rel, content in files.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        os.chmod(staging, 0o755)
+        retired = None
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+            os.rename(out_dir, retired / out_dir.name)
+        os.rename(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def build(raw_dir: Path | str, out_dir: Path | str) -> dict[str, bytes]:
+    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build."""
+    files = processed_files(load_raw(raw_dir))
+    replace_directory(Path(out_dir), files)
+    return files

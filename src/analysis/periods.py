@@ -1,0 +1,34 @@
+"""Periods written at the precision the text gives: ``2023``, ``2023-07``, ``2023-07-15``."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a partial ISO date stands for: "2023-02" → (2023-02-01, 2023-02-28)."""
+    parts = text.split("-")
+    try:
+        numbers = [int(p) for p in parts]
+        if len(parts) == 1 and len(parts[0]) == 4:
+            (year,) = numbers
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if len(parts) == 2:
+            year, month = numbers
+            return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+        if len(parts) == 3:
+            day = dt.date(*numbers)
+            return day, day
+    except ValueError:
+        pass
+    raise PeriodError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def period_label(start: str, end: str) -> str:
+    """"2023" for one year; "2017/2021" for a span (ISO 8601 interval notation)."""
+    return start if start == end else f"{start}/{end}"

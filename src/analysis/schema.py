@@ -1,0 +1,289 @@
+"""The tables of the dataset, described once as Frictionless Table Schemas.
+
+The raw tables (hand-made, in ``data/raw/``) are checked against ``RAW_TABLES`` by
+:mod:`analysis.validate`; the processed tables (written by :mod:`analysis.build`) are described by
+``PROCESSED_TABLES`` in ``data/processed/datapackage.json``. Field descriptions here are the data
+dictionary: keep them short and exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+REGION_CODE = r"^\d{6}(\d{3})?$"
+SLUG = r"^[a-z][a-z0-9_]*$"
+
+
+def field(name: str, type_: str, description: str, *, required: bool = False, **constraints) -> dict:
+    """A Table Schema field; ``constraints`` go under "constraints" (enum, pattern, minimum...)."""
+    out: dict = {"name": name, "type": type_, "description": description}
+    if required or constraints:
+        out["constraints"] = {**({"required": True} if required else {}), **constraints}
+    return out
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    path: str
+    title: str
+    fields: list[dict]
+    primary_key: list[str]
+    foreign_keys: list[dict] = dc_field(default_factory=list)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    @property
+    def required(self) -> list[str]:
+        return [f["name"] for f in self.fields if f.get("constraints", {}).get("required")]
+
+    def schema(self) -> dict:
+        out = {"fields": self.fields, "primaryKey": self.primary_key}
+        if self.foreign_keys:
+            out["foreignKeys"] = self.foreign_keys
+        return out
+
+
+def fk(fields: str, resource: str, ref: str) -> dict:
+    return {"fields": [fields], "reference": {"resource": resource, "fields": [ref]}}
+
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+THEMES = Table(
+    "themes", "themes.csv", "Themes of governance indicators",
+    [
+        field("theme_code", "string", "Theme identifier.", required=True, pattern=SLUG),
+        field("name_zh", "string", "Chinese name.", required=True),
+        field("name_en", "string", "English name.", required=True),
+        field("description", "string", "What the theme covers.", required=True),
+    ],
+    ["theme_code"],
+)
+
+UNITS = Table(
+    "units", "units.csv", "Units of measurement",
+    [
+        field("unit_code", "string", "Unit identifier.", required=True, pattern=SLUG),
+        field("name_zh", "string", "Chinese measure word(s) as written in the reports.", required=True),
+        field("name_en", "string", "English name.", required=True),
+        field("quantity", "string", "Kind of quantity.", required=True,
+              enum=["count", "money", "ratio", "ratio_change", "duration"]),
+    ],
+    ["unit_code"],
+)
+
+MEASURES = Table(
+    "measures", "measures.csv", "Kinds of measure",
+    [
+        field("measure_code", "string", "Measure identifier.", required=True, pattern=SLUG),
+        field("name_en", "string", "English name.", required=True),
+        field("is_count", "boolean", "Counts (per-capita values are computed for these).", required=True),
+        field("description", "string", "Definition.", required=True),
+    ],
+    ["measure_code"],
+)
+
+QUALIFIERS = Table(
+    "qualifiers", "qualifiers.csv", "Qualifiers of a stated number",
+    [
+        field("qualifier_code", "string", "Qualifier identifier.", required=True, pattern=SLUG),
+        field("markers_zh", "string", "Chinese words that express it."),
+        field("name_en", "string", "English name.", required=True),
+        field("interval", "string", "The interval it gives (value_low, value_high).", required=True),
+    ],
+    ["qualifier_code"],
+)
+
+INDICATORS = Table(
+    "indicators", "indicators.csv", "Indicator codebook",
+    [
+        field("indicator_code", "string", "Indicator identifier.", required=True, pattern=SLUG),
+        field("name_zh", "string", "Chinese name.", required=True),
+        field("name_en", "string", "English name.", required=True),
+        field("theme_code", "string", "Theme (themes.csv).", required=True),
+        field("measure", "string", "Kind of measure (measures.csv).", required=True),
+        field("unit", "string", "Unit (units.csv).", required=True),
+        field("better_direction", "string",
+              "Which direction is better: higher, lower, or empty where not meaningful.",
+              enum=["higher", "lower"]),
+        field("per_capita", "boolean",
+              "A count that is a total for its region, so that a value per 10,000 residents means "
+              "something (false for one case, one village, categories of a rule).", required=True),
+        field("definition", "string", "One-line definition.", required=True),
+    ],
+    ["indicator_code"],
+    [fk("theme_code", "themes", "theme_code"), fk("measure", "measures", "measure_code"),
+     fk("unit", "units", "unit_code")],
+)
+
+REGIONS = Table(
+    "regions", "regions.csv", "Regions and their 2020 census population",
+    [
+        field("region_code", "string",
+              "GB/T 2260 code (6 digits); townships: 9-digit NBS statistical division code.",
+              required=True, pattern=REGION_CODE),
+        field("name_zh", "string", "Chinese name.", required=True),
+        field("name_en", "string", "English name.", required=True),
+        field("level", "string", "Administrative level.", required=True,
+              enum=["province", "prefecture", "county", "township"]),
+        field("parent_code", "string", "The region one level up (empty for a province).",
+              pattern=REGION_CODE),
+        field("is_province_administered", "boolean",
+              "County-level unit administered directly by the province (天门, 仙桃, 潜江, 神农架).",
+              required=True),
+        field("population_2020", "integer",
+              "Resident population, Seventh National Population Census (2020-11-01).", minimum=1),
+        field("population_source", "string", "Document the population figure is taken from."),
+        field("population_note", "string", "What a reader should know about the figure."),
+    ],
+    ["region_code"],
+    [fk("parent_code", "regions", "region_code")],
+)
+
+SOURCES = Table(
+    "sources", "sources.csv", "The archived reports",
+    [
+        field("source_id", "string", "Report identifier.", required=True, pattern=SLUG),
+        field("file", "string", "File name under reports/.", required=True, pattern=r"^[^/\\]+$"),
+        field("sha256", "string", "SHA-256 of the archived file.", required=True,
+              pattern=r"^[0-9a-f]{64}$"),
+        field("headline", "string", "Headline as printed.", required=True),
+        field("publisher", "string", "Publisher (and reprinting sites) as printed.", required=True),
+        field("byline", "string", "Authors or correspondents as printed."),
+        field("date_published", "string", "Publication date as printed (ISO 8601).",
+              pattern=r"^\d{4}(-\d{2}(-\d{2}( \d{2}:\d{2}(:\d{2})?)?)?)?$"),
+        field("date_precision", "string", "Precision of date_published.", required=True,
+              enum=["second", "minute", "day", "month", "year", "none"]),
+        field("original_url", "string", "Original link where the page prints one."),
+        field("region_code", "string", "Region the report covers (regions.csv).", required=True),
+        field("period_start", "string", "Start of the period the report covers.", required=True,
+              pattern=PARTIAL_DATE),
+        field("period_end", "string", "End of the period the report covers.", required=True,
+              pattern=PARTIAL_DATE),
+        field("script", "string", "Script of the archived text.", required=True,
+              enum=["Simplified", "Traditional"]),
+        field("body_start", "string",
+              "First words of the article body in the normalized text (found exactly once).",
+              required=True),
+        field("body_end", "string",
+              "Last words of the article body in the normalized text (found exactly once).",
+              required=True),
+        field("notes", "string", "What is known of the report and judgements made about it."),
+    ],
+    ["source_id"],
+    [fk("region_code", "regions", "region_code")],
+)
+
+OBSERVATIONS = Table(
+    "observations", "observations.csv", "Curated observations: one row per number",
+    [
+        field("obs_id", "string", "Observation identifier: <source_id>-<nnn>.", required=True,
+              pattern=r"^[a-z][a-z0-9_]*-\d{3,}$"),
+        field("source_id", "string", "Report (sources.csv).", required=True),
+        field("region_code", "string", "Region the number describes (regions.csv).", required=True),
+        field("indicator_code", "string", "Indicator (indicators.csv).", required=True),
+        field("period_start", "string", "Start of the period, at the text's precision.",
+              required=True, pattern=PARTIAL_DATE),
+        field("period_end", "string", "End of the period, at the text's precision.",
+              required=True, pattern=PARTIAL_DATE),
+        field("value", "number", "The number in base units; changes are signed.", required=True),
+        field("unit", "string", "Unit; must be the indicator's (units.csv).", required=True),
+        field("qualifier", "string", "How the text qualifies the number (qualifiers.csv).",
+              required=True),
+        field("base_period_start", "string", "For changes: start of the period compared with.",
+              pattern=PARTIAL_DATE),
+        field("base_period_end", "string", "For changes: end of the period compared with.",
+              pattern=PARTIAL_DATE),
+        field("quote", "string",
+              "Shortest span of the normalized article body containing the number and what it counts.",
+              required=True),
+        field("curator_note", "string", "Every judgement made in curating the row."),
+    ],
+    ["obs_id"],
+    [fk("source_id", "sources", "source_id"), fk("region_code", "regions", "region_code"),
+     fk("indicator_code", "indicators", "indicator_code"), fk("unit", "units", "unit_code"),
+     fk("qualifier", "qualifiers", "qualifier_code")],
+)
+
+# In dependency order: a table's foreign keys point only at tables before it (or itself).
+RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS, SOURCES,
+                           OBSERVATIONS]
+RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
+
+
+# --- processed tables: the raw tables plus what the build derives ---------------------------------
+
+def _extend(table: Table, extra: list[dict], insert_after: str | None = None,
+            foreign_keys: list[dict] | None = None) -> Table:
+    fields = list(table.fields)
+    if insert_after is None:
+        fields += extra
+    else:
+        at = table.field_names.index(insert_after) + 1
+        fields[at:at] = extra
+    return Table(table.name, table.path, table.title, fields, table.primary_key,
+                 table.foreign_keys if foreign_keys is None else foreign_keys)
+
+
+PROCESSED_SOURCES = _extend(SOURCES, [
+    field("text_path", "string", "Normalized text of the report, relative to the data package.",
+          required=True),
+    field("text_sha256", "string", "SHA-256 of the normalized text.", required=True),
+    field("body_start_offset", "integer", "Offset (characters) of the body in the normalized text.",
+          required=True, minimum=0),
+    field("body_end_offset", "integer", "Offset just past the end of the body.", required=True,
+          minimum=0),
+    field("body_characters", "integer", "Length of the body in characters.", required=True,
+          minimum=0),
+    field("observation_count", "integer", "Observations curated from the report.", required=True,
+          minimum=0),
+])
+
+PROCESSED_OBSERVATIONS = Table(
+    "observations", "observations.csv", "Curated observations with labels and derived values",
+    [
+        *[f for f in OBSERVATIONS.fields if f["name"] in ("obs_id", "source_id", "region_code")],
+        field("region_name_zh", "string", "Region, Chinese name.", required=True),
+        field("region_name_en", "string", "Region, English name.", required=True),
+        field("region_level", "string", "Region level.", required=True),
+        field("province_code", "string", "Province the region belongs to.", required=True),
+        OBSERVATIONS.fields[3],  # indicator_code
+        field("indicator_name_zh", "string", "Indicator, Chinese name.", required=True),
+        field("indicator_name_en", "string", "Indicator, English name.", required=True),
+        field("theme_code", "string", "Theme of the indicator.", required=True),
+        field("measure", "string", "Kind of measure of the indicator.", required=True),
+        field("unit", "string", "Unit.", required=True),
+        field("period_start", "date", "First day of the period.", required=True),
+        field("period_end", "date", "Last day of the period.", required=True),
+        field("period_label", "string", "The period as the text gives it (2023, 2017/2021).",
+              required=True),
+        field("base_period_start", "date", "For changes: first day of the base period."),
+        field("base_period_end", "date", "For changes: last day of the base period."),
+        field("value", "number", "The number in base units; changes are signed.", required=True),
+        field("value_low", "number", "Lower end of the interval the qualifier gives (empty: open)."),
+        field("value_high", "number", "Upper end of the interval the qualifier gives (empty: open)."),
+        field("qualifier", "string", "How the text qualifies the number.", required=True),
+        field("value_per_10k", "number",
+              "Value per 10,000 residents (2020 census) where the indicator is a regional total "
+              "(per_capita) and the region's population is known."),
+        field("quote", "string", "The words of the report the number is read from.", required=True),
+        field("quote_start", "integer", "Offset (characters) of the quote in the normalized text.",
+              required=True, minimum=0),
+        field("quote_end", "integer", "Offset just past the end of the quote.", required=True,
+              minimum=0),
+        OBSERVATIONS.fields[-1],  # curator_note
+    ],
+    ["obs_id"],
+    [fk("source_id", "sources", "source_id"), fk("region_code", "regions", "region_code"),
+     fk("province_code", "regions", "region_code"),
+     fk("indicator_code", "indicators", "indicator_code"), fk("theme_code", "themes", "theme_code"),
+     fk("measure", "measures", "measure_code"), fk("unit", "units", "unit_code"),
+     fk("qualifier", "qualifiers", "qualifier_code")],
+)
+
+PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS,
+                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS]

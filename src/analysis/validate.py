@@ -1,0 +1,430 @@
+"""Reading and checking the raw data: every problem at once, each naming file, row and field.
+
+``load_raw(raw_dir)`` returns the checked tables and the normalized texts, or raises
+:class:`ValidationFailed` listing every problem found. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from . import schema
+from .numbers import CHANGE_MEASURES, derivable_values, find_mentions
+from .periods import PeriodError, parse_period
+from .text import TextDecodingError, decode_utf8, normalize
+
+REPORTS_DIR = "reports"
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_INTEGER = re.compile(r"^-?\d+$")
+_BOOLEAN = {"true", "false"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One reason the raw data cannot be built. ``line`` is the CSV line (header = 1)."""
+
+    file: str
+    line: int = 0
+    key: str = ""
+    field: str = ""
+    message: str = ""
+
+    def __str__(self) -> str:
+        where = self.file + (f", line {self.line}" if self.line else "")
+        if self.key:
+            where += f" ({self.key})"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class ValidationFailed(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__(f"{len(self.problems)} problem(s) in the raw data")
+
+    def report(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class Row(dict):
+    """A CSV record (field → text) that remembers the line it starts on."""
+
+    def __init__(self, *args, line: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+
+
+@dataclass
+class Report:
+    source_id: str
+    text: str  # the normalized text
+    body_start: int
+    body_end: int
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start : self.body_end]
+
+
+@dataclass
+class RawData:
+    root: Path
+    tables: dict[str, list[Row]]
+    reports: dict[str, Report] = field(default_factory=dict)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> list[Row]:
+    path = root / table.path
+    if not path.is_file():
+        problems.append(Problem(table.path, message="file is missing"))
+        return []
+    try:
+        text = decode_utf8(path.read_bytes(), table.path)
+    except TextDecodingError as exc:
+        problems.append(Problem(table.path, message=str(exc).split(": ", 1)[1]))
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(Problem(table.path, message="file is empty: expected a header row"))
+        return []
+    except csv.Error as exc:
+        problems.append(Problem(table.path, 1, message=f"not valid CSV: {exc}"))
+        return []
+    header = [h.strip() for h in header]
+    expected = table.field_names
+    for name in expected:
+        if name not in header:
+            problems.append(Problem(table.path, 1, field=name, message="column is missing"))
+    for name in header:
+        if name not in expected:
+            problems.append(Problem(table.path, 1, field=name,
+                                    message=f"unknown column (expected: {', '.join(expected)})"))
+    seen = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(table.path, 1, field=name, message="column appears twice"))
+        seen.add(name)
+
+    rows: list[Row] = []
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(table.path, start, message=f"not valid CSV: {exc}"))
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue  # blank line
+        if len(record) != len(header):
+            problems.append(Problem(table.path, start,
+                                    message=f"{len(record)} cells where the header has {len(header)}"))
+        row = Row(line=start)
+        row.update({name: value for name, value in zip(header, record) if name in expected})
+        for name in expected:
+            row.setdefault(name, "")
+        rows.append(row)
+    return rows
+
+
+def _key(table: schema.Table, row: Row) -> str:
+    return ", ".join(row.get(k, "") for k in table.primary_key)
+
+
+def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
+    """Required cells, types and constraints, as the Table Schema declares them."""
+    compiled = {f["name"]: re.compile(f["constraints"]["pattern"])
+                for f in table.fields if "pattern" in f.get("constraints", {})}
+    for row in rows:
+        key = _key(table, row)
+        for f in table.fields:
+            name = f["name"]
+            value = row.get(name, "")
+            cons = f.get("constraints", {})
+            if value != value.strip():
+                problems.append(Problem(table.path, row.line, key, name,
+                                        "leading or trailing white space"))
+                value = value.strip()
+            if value == "":
+                if cons.get("required"):
+                    problems.append(Problem(table.path, row.line, key, name,
+                                            "required value is empty"))
+                continue
+            kind = f["type"]
+            if kind == "number" and not _NUMBER.match(value):
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value!r} is not a plain decimal number (e.g. 600000, -10.2)"))
+                continue
+            if kind == "integer" and not _INTEGER.match(value):
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value!r} is not a whole number"))
+                continue
+            if kind == "boolean" and value not in _BOOLEAN:
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value!r} is not true or false"))
+                continue
+            if "enum" in cons and value not in cons["enum"]:
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value!r} is not one of: {', '.join(cons['enum'])}"))
+            if name in compiled and not compiled[name].match(value):
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value!r} does not match the pattern {cons['pattern']}"))
+            if "minimum" in cons and kind in ("integer", "number") and Decimal(value) < cons["minimum"]:
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"{value} is below the minimum {cons['minimum']}"))
+
+
+def _check_primary_key(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
+    first_line: dict[str, int] = {}
+    for row in rows:
+        key = _key(table, row)
+        if not key:
+            continue
+        if key in first_line:
+            problems.append(Problem(table.path, row.line, key, table.primary_key[0],
+                                    f"duplicate id {key!r} (first on line {first_line[key]})"))
+        else:
+            first_line[key] = row.line
+
+
+def _check_foreign_keys(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    for table in schema.RAW_TABLES:
+        for ref in table.foreign_keys:
+            (local,) = ref["fields"]
+            target = schema.RAW_BY_NAME[ref["reference"]["resource"]]
+            (remote,) = ref["reference"]["fields"]
+            known = {r.get(remote, "") for r in tables.get(target.name, [])}
+            for row in tables.get(table.name, []):
+                value = row.get(local, "")
+                if value and value not in known:
+                    problems.append(Problem(table.path, row.line, _key(table, row), local,
+                                            f"unknown {target.name[:-1]} {value!r} "
+                                            f"(not in {target.path})"))
+
+
+# --- domain checks ------------------------------------------------------------------------------
+
+_LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2, "township": 3}
+
+
+def _check_regions(rows: list[Row], problems: list[Problem]) -> None:
+    by_code = {r["region_code"]: r for r in rows}
+    path = schema.REGIONS.path
+    for row in rows:
+        code, level, parent = row["region_code"], row["level"], row["parent_code"]
+        if level not in _LEVEL_RANK:
+            continue
+        if level == "province":
+            if parent:
+                problems.append(Problem(path, row.line, code, "parent_code",
+                                        "a province has no parent"))
+        elif not parent:
+            problems.append(Problem(path, row.line, code, "parent_code",
+                                    f"a {level} needs its parent region"))
+        elif parent in by_code:
+            parent_level = by_code[parent]["level"]
+            if _LEVEL_RANK.get(parent_level, 99) >= _LEVEL_RANK[level]:
+                problems.append(Problem(path, row.line, code, "parent_code",
+                                        f"parent {parent} is a {parent_level}, not above a {level}"))
+        if level == "township" and len(code) != 9:
+            problems.append(Problem(path, row.line, code, "region_code",
+                                    "a township has a 9-digit statistical division code"))
+        if level != "township" and len(code) != 6:
+            problems.append(Problem(path, row.line, code, "region_code",
+                                    f"a {level} has a 6-digit GB/T 2260 code"))
+        if row["is_province_administered"] == "true" and (level != "county" or
+                                                          parent[-4:] != "0000"):
+            problems.append(Problem(path, row.line, code, "is_province_administered",
+                                    "only a county-level unit whose parent is the province"))
+        if row["population_2020"] and not row["population_source"]:
+            problems.append(Problem(path, row.line, code, "population_source",
+                                    "a population figure needs its source"))
+
+
+def _check_periods(table: schema.Table, row: Row, start: str, end: str,
+                   problems: list[Problem]) -> None:
+    if not row.get(start) and not row.get(end):
+        return
+    if bool(row.get(start)) != bool(row.get(end)):
+        missing = start if not row.get(start) else end
+        problems.append(Problem(table.path, row.line, _key(table, row), missing,
+                                f"{start} and {end} go together"))
+        return
+    try:
+        first, _ = parse_period(row[start])
+        _, last = parse_period(row[end])
+    except PeriodError as exc:
+        problems.append(Problem(table.path, row.line, _key(table, row), start, str(exc)))
+        return
+    if last < first:
+        problems.append(Problem(table.path, row.line, _key(table, row), end,
+                                f"end {row[end]} is before start {row[start]}"))
+
+
+def _load_reports(root: Path, rows: list[Row], problems: list[Problem]) -> dict[str, Report]:
+    path = schema.SOURCES.path
+    reports: dict[str, Report] = {}
+    for row in rows:
+        sid, name = row["source_id"], row["file"]
+        report_path = root / REPORTS_DIR / name
+        rel = f"{REPORTS_DIR}/{name}"
+        if not name:
+            continue
+        if not report_path.is_file():
+            problems.append(Problem(path, row.line, sid, "file", f"{rel} does not exist"))
+            continue
+        data = report_path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if row["sha256"] and digest != row["sha256"]:
+            problems.append(Problem(path, row.line, sid, "sha256",
+                                    f"{rel} has checksum {digest}, not the recorded {row['sha256']}: "
+                                    "the archived report changed"))
+            continue
+        try:
+            raw_text = decode_utf8(data, rel)
+        except TextDecodingError as exc:
+            problems.append(Problem(path, row.line, sid, "file", str(exc)))
+            continue
+        if row["script"] not in ("Simplified", "Traditional"):
+            continue
+        text = normalize(raw_text, row["script"])
+        bounds = []
+        for name_, marker in (("body_start", row["body_start"]), ("body_end", row["body_end"])):
+            count = text.count(marker) if marker else 0
+            if marker and count != 1:
+                problems.append(Problem(path, row.line, sid, name_,
+                                        f"{marker!r} occurs {count} times in the normalized text "
+                                        "(must occur exactly once)"))
+            bounds.append(text.find(marker) if count == 1 else -1)
+        if -1 in bounds or not all((row["body_start"], row["body_end"])):
+            continue
+        start, end = bounds[0], bounds[1] + len(row["body_end"])
+        if end <= start:
+            problems.append(Problem(path, row.line, sid, "body_end",
+                                    "the body ends before it begins"))
+            continue
+        reports[sid] = Report(sid, text, start, end)
+    return reports
+
+
+def _describe(values: set[tuple[Decimal, str]]) -> str:
+    if not values:
+        return "it states no number"
+    shown = sorted(values)[:6]
+    return "it states " + ", ".join(f"{_plain(v)} ({q})" for v, q in shown)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    counts = {r["measure_code"] for r in tables["measures"] if r["is_count"] == "true"}
+    for row in tables["indicators"]:
+        if row["per_capita"] == "true" and row["measure"] not in counts:
+            problems.append(Problem(schema.INDICATORS.path, row.line, row["indicator_code"],
+                                    "per_capita", f"only counts have per-capita values, not a "
+                                                  f"{row['measure']}"))
+
+
+def _check_observations(data: RawData, problems: list[Problem]) -> None:
+    table = schema.OBSERVATIONS
+    indicators = {r["indicator_code"]: r for r in data.tables.get("indicators", [])}
+    measures = {r["measure_code"]: r for r in data.tables.get("measures", [])}
+    for row in data.tables.get("observations", []):
+        key = row["obs_id"]
+
+        def problem(field_: str, message: str) -> None:
+            problems.append(Problem(table.path, row.line, key, field_, message))
+
+        if key and row["source_id"] and not key.startswith(row["source_id"] + "-"):
+            problem("obs_id", f"must start with its source_id {row['source_id']!r} and a hyphen")
+        _check_periods(table, row, "period_start", "period_end", problems)
+        _check_periods(table, row, "base_period_start", "base_period_end", problems)
+
+        indicator = indicators.get(row["indicator_code"])
+        if indicator is None:
+            continue  # reported as an unknown indicator
+        measure = indicator["measure"]
+        if row["unit"] and row["unit"] != indicator["unit"]:
+            problem("unit", f"{row['unit']!r} disagrees with the codebook: indicator "
+                            f"{row['indicator_code']} is measured in {indicator['unit']!r}")
+        has_base = bool(row["base_period_start"] or row["base_period_end"])
+        if measure in CHANGE_MEASURES and not has_base and not row["curator_note"]:
+            # The text does not always say what a change is measured against; then say so.
+            problem("base_period_start", f"a change ({measure}) needs the base period it compares "
+                                         "with, or a curator_note saying the text gives none")
+        if measure not in CHANGE_MEASURES and has_base:
+            problem("base_period_start", f"only changes have a base period, not a {measure}")
+        if not _NUMBER.match(row["value"]):
+            continue
+        value = Decimal(row["value"])
+        if measure in ("rate", "share") and not 0 <= value <= 100:
+            problem("value", f"a {measure} in percent must lie between 0 and 100, not {row['value']}")
+        if measures.get(measure, {}).get("is_count") == "true" and value < 0:
+            problem("value", f"a count cannot be negative ({row['value']})")
+        if measure == "zero_claim" and value != 0:
+            problem("value", f"a zero claim has the value 0, not {row['value']}")
+
+        report = data.reports.get(row["source_id"])
+        quote = row["quote"]
+        if report is None or not quote:
+            continue
+        occurrences = report.body.count(quote)
+        if occurrences == 0:
+            where = ("it is outside the article body (page furniture)"
+                     if quote in report.text else "it is not in the normalized text")
+            problem("quote", f"quote not found in the article body of {row['source_id']}: {where}")
+            continue
+        if occurrences > 1:
+            problem("quote", f"quote occurs {occurrences} times in the article body of "
+                             f"{row['source_id']}: lengthen it until it is unique")
+            continue
+        if row["qualifier"]:
+            derivable = derivable_values(quote, measure)
+            if (value, row["qualifier"]) not in derivable:
+                problem("value", f"{row['value']} ({row['qualifier']}) cannot be re-derived from "
+                                 f"the quote {quote!r}: {_describe(derivable)}")
+
+
+def load_raw(raw_dir: Path | str) -> RawData:
+    """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem."""
+    root = Path(raw_dir)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ValidationFailed([Problem(str(root), message="raw data directory does not exist")])
+    tables: dict[str, list[Row]] = {}
+    for table in schema.RAW_TABLES:
+        rows = _read_table(root, table, problems)
+        _check_fields(table, rows, problems)
+        _check_primary_key(table, rows, problems)
+        tables[table.name] = rows
+    _check_foreign_keys(tables, problems)
+    _check_regions(tables["regions"], problems)
+    _check_indicators(tables, problems)
+    for row in tables["sources"]:
+        _check_periods(schema.SOURCES, row, "period_start", "period_end", problems)
+    data = RawData(root, tables)
+    data.reports = _load_reports(root, tables["sources"], problems)
+    _check_observations(data, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    return data
+
+
+__all__ = ["Problem", "RawData", "Report", "ValidationFailed", "load_raw", "find_mentions"]
