@@ -44,6 +44,8 @@ RECENT_PERIOD_SUFFIXES = ("年来", "年以来", "年里", "年中", "年间")
 ZERO_MARKERS = ("零", "没有", "未发生", "未出现", "无", "杜绝")
 
 _CN_DIGITS = "零〇一二两三四五六七八九"
+# Measure words that may stand between a number and 以上/左右 (300人左右, 10起以上).
+_CLASSIFIERS = "人个件起名次户场元家所条项处批期辆台座套份类天年月"
 _CN_UNITS = "十百千万亿"
 _prefix = "|".join(sorted(PREFIX_QUALIFIERS, key=len, reverse=True))
 _mult = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
@@ -65,7 +67,7 @@ _MENTION = re.compile(
     )
     (?P<infix_after>[余多](?![少]))?
     (?P<percent>%|个百分点)?
-    (?P<suffix>以上|左右)?
+    (?:[{_CLASSIFIERS}]?(?P<suffix>以上|左右))?
     """,
     re.VERBOSE,
 )
@@ -131,7 +133,7 @@ def _direction_before(text: str, position: int) -> int:
     return best_sign
 
 
-def _mention_from_match(m: re.Match, text: str) -> Mention | None:
+def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True) -> Mention | None:
     g = m.groupdict()
     prefix = g["prefix"]
     qualifier = "exact"
@@ -152,7 +154,7 @@ def _mention_from_match(m: re.Match, text: str) -> Mention | None:
             infix, mult = g["infix_a"], g["mult_a"]
         else:
             chinese = g["chinese"]
-            if chinese == "一" and not (prefix or g["mult_c"] or g["percent"]):
+            if chinese == "一" and in_running_text and not (prefix or g["mult_c"] or g["percent"]):
                 return None  # a lone 一 (一头耕牛, 一步) is an article, not a count
             if chinese[0] in "百千万亿" and not prefix:
                 return None  # 千年古县, 万一: a bare unit counts only after 近/上/数 (近千万, 上百)
@@ -225,7 +227,7 @@ def parse_number(text: str) -> tuple[Decimal, str]:
     m = _MENTION.fullmatch(text)
     if m is None or not text:
         raise NumberParseError(f"not a number expression: {text!r}")
-    mention = _mention_from_match(m, text)
+    mention = _mention_from_match(m, text, in_running_text=False)
     if mention is None:
         raise NumberParseError(f"not a number expression: {text!r}")
     return mention.value, mention.qualifier
