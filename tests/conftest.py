@@ -1,0 +1,48 @@
+"""Shared fixtures: a private copy of the raw data that a test may break."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.config import PROCESSED_DIR, RAW_DIR
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A copy of data/raw that the test may modify."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, target)
+    return target
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_row(path: Path, key_field: str, key: str, **changes: str) -> int:
+    """Change fields of the row whose ``key_field`` is ``key``; return its CSV line number."""
+    header, rows = read_rows(path)
+    for index, row in enumerate(rows):
+        if row[key_field] == key:
+            row.update(changes)
+            write_rows(path, header, rows)
+            return index + 2
+    raise KeyError(key)
+
+
+@pytest.fixture(scope="session")
+def processed_dir() -> Path:
+    return PROCESSED_DIR

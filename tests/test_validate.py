@@ -1,0 +1,170 @@
+"""Every refusal of the build: the message names file, line and field, and nothing is written."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.build import build
+from analysis.validate import ValidationFailed, load_raw
+from conftest import edit_row, read_rows, write_rows
+
+OBS = "observations.csv"
+
+
+def snapshot(directory: Path) -> dict[str, str]:
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path, processed_dir: Path) -> Path:
+    """A copy of the last good build, which a refused build must leave exactly as it was."""
+    target = tmp_path / "processed"
+    shutil.copytree(processed_dir, target)
+    return target
+
+
+def refused(raw: Path, out: Path) -> list[str]:
+    """Build, expect a refusal, check nothing changed in ``out``; return the problem lines."""
+    before = snapshot(out)
+    with pytest.raises(ValidationFailed) as info:
+        build(raw, out)
+    assert snapshot(out) == before, "a refused build changed the processed data"
+    assert not list(out.parent.glob(".processed-*")), "a refused build left a staging directory"
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_committed_raw_data_is_valid(raw_copy):
+    data = load_raw(raw_copy)
+    assert len(data.tables["observations"]) > 100
+    assert set(data.reports) == {r["source_id"] for r in data.tables["sources"]}
+
+
+def test_not_utf8_is_refused(raw_copy, out_dir):
+    path = raw_copy / OBS
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    assert any(p.startswith("observations.csv: not UTF-8") for p in refused(raw_copy, out_dir))
+
+
+def test_utf8_with_bom_is_accepted(raw_copy):
+    path = raw_copy / OBS
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(load_raw(raw_copy).tables["observations"]) > 100
+
+
+def test_missing_and_unknown_columns(raw_copy, out_dir):
+    header, rows = read_rows(raw_copy / OBS)
+    header = [("notes" if h == "curator_note" else h) for h in header]
+    for row in rows:
+        row["notes"] = row.pop("curator_note")
+    write_rows(raw_copy / OBS, header, rows)
+    problems = refused(raw_copy, out_dir)
+    assert "observations.csv, line 1, field 'curator_note': column is missing" in problems
+    assert any(p.startswith("observations.csv, line 1, field 'notes': unknown column") for p in problems)
+
+
+def test_empty_required_cell(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-003", quote="")
+    assert (f"observations.csv, line {line} (hubei_2023-003), field 'quote': required value is empty"
+            in refused(raw_copy, out_dir))
+
+
+def test_duplicate_id(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-002", obs_id="hubei_2023-001")
+    assert (f"observations.csv, line {line} (hubei_2023-001), field 'obs_id': duplicate id "
+            f"'hubei_2023-001' (first on line 2)" in refused(raw_copy, out_dir))
+
+
+@pytest.mark.parametrize("field, value, table", [
+    ("source_id", "nowhere_2099", "source"), ("region_code", "999999", "region"),
+    ("indicator_code", "no_such_indicator", "indicator")])
+def test_unknown_foreign_keys(raw_copy, out_dir, field, value, table):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-005", **{field: value})
+    assert any(p.startswith(f"observations.csv, line {line} (hubei_2023-005), field '{field}': "
+                            f"unknown {table} '{value}'") for p in refused(raw_copy, out_dir))
+
+
+def test_quote_not_in_the_text(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-009", quote="全省4928个社区")
+    assert (f"observations.csv, line {line} (hubei_2023-009), field 'quote': quote not found in the "
+            "article body of hubei_2023: it is not in the normalized text" in refused(raw_copy, out_dir))
+
+
+def test_quote_in_page_furniture(raw_copy, out_dir):
+    # The site's phone number is in the text, but outside the article body.
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-009", quote="联系电话:010-53382908")
+    assert any(p.startswith(f"observations.csv, line {line} (hubei_2023-009), field 'quote'")
+               and "outside the article body (page furniture)" in p for p in refused(raw_copy, out_dir))
+
+
+def test_quote_that_is_not_unique(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-009", quote="全省")
+    assert any(p.startswith(f"observations.csv, line {line} (hubei_2023-009), field 'quote': quote "
+                            "occurs") for p in refused(raw_copy, out_dir))
+
+
+@pytest.mark.parametrize("value, qualifier, says", [
+    ("60000", "more_than", "it states 600000 (more_than)"),   # a lost zero
+    ("600000", "exact", "it states 600000 (more_than)"),       # a lost qualifier
+])
+def test_value_not_rederivable(raw_copy, out_dir, value, qualifier, says):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-017", value=value, qualifier=qualifier)
+    assert (f"observations.csv, line {line} (hubei_2023-017), field 'value': {value} ({qualifier}) "
+            f"cannot be re-derived from the quote '排查化解各类矛盾纠纷60万余起': {says}"
+            in refused(raw_copy, out_dir))
+
+
+def test_sign_of_a_change_is_rederived(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-001", value="10.2")
+    assert any(p.startswith(f"observations.csv, line {line} (hubei_2023-001), field 'value': 10.2 "
+                            "(exact) cannot be re-derived") for p in refused(raw_copy, out_dir))
+
+
+def test_end_before_start(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-001", period_start="2023-06", period_end="2023-05")
+    assert (f"observations.csv, line {line} (hubei_2023-001), field 'period_end': end 2023-05 is "
+            "before start 2023-06" in refused(raw_copy, out_dir))
+
+
+def test_rate_above_100(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-005", value="101")
+    assert (f"observations.csv, line {line} (hubei_2023-005), field 'value': a rate in percent must "
+            "lie between 0 and 100, not 101" in refused(raw_copy, out_dir))
+
+
+def test_negative_count(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-006", value="-1885")
+    assert (f"observations.csv, line {line} (hubei_2023-006), field 'value': a count cannot be "
+            "negative (-1885)" in refused(raw_copy, out_dir))
+
+
+def test_unit_disagrees_with_codebook(raw_copy, out_dir):
+    line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-006", unit="persons")
+    assert (f"observations.csv, line {line} (hubei_2023-006), field 'unit': 'persons' disagrees with "
+            "the codebook: indicator minor_abuse_mandatory_report_leads is measured in 'cases'"
+            in refused(raw_copy, out_dir))
+
+
+def test_checksum_mismatch(raw_copy, out_dir):
+    report = raw_copy / "reports" / "001_f755d35081d5be18.txt"
+    report.write_bytes(report.read_bytes() + b"\n")
+    assert any(p.startswith("sources.csv, line 3 (suizhou_2024), field 'sha256': "
+                            "reports/001_f755d35081d5be18.txt has checksum")
+               for p in refused(raw_copy, out_dir))
+
+
+def test_every_problem_is_reported_at_once(raw_copy, out_dir):
+    edit_row(raw_copy / OBS, "obs_id", "hubei_2023-005", value="101")
+    edit_row(raw_copy / OBS, "obs_id", "hubei_2023-006", unit="persons")
+    edit_row(raw_copy / "regions.csv", "region_code", "421300", level="city")
+    problems = refused(raw_copy, out_dir)
+    assert len(problems) >= 3
+    assert {p.split(",")[0] for p in problems} == {"observations.csv", "regions.csv"}
+
+
+def test_a_missing_raw_directory(tmp_path, out_dir):
+    assert refused(tmp_path / "nowhere", out_dir) == [f"{tmp_path / 'nowhere'}: raw data directory does not exist"]
