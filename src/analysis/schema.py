@@ -138,6 +138,10 @@ REGIONS = Table(
         field("population_2020", "integer",
               "Resident population, Seventh National Population Census (2020-11-01).", minimum=1),
         field("population_source", "string", "Document the population figure is taken from."),
+        field("population_source_kind", "string",
+              "official: the statistics bureau's own page; official_repost: the bureau's text read "
+              "on another site; secondary: an encyclopedia or aggregator citing the census.",
+              enum=["official", "official_repost", "secondary"]),
         field("population_note", "string", "What a reader should know about the figure."),
     ],
     ["region_code"],

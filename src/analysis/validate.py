@@ -250,9 +250,10 @@ def _check_regions(rows: list[Row], problems: list[Problem]) -> None:
                                                           parent[-4:] != "0000"):
             problems.append(Problem(path, row.line, code, "is_province_administered",
                                     "only a county-level unit whose parent is the province"))
-        if row["population_2020"] and not row["population_source"]:
-            problems.append(Problem(path, row.line, code, "population_source",
-                                    "a population figure needs its source"))
+        for name in ("population_source", "population_source_kind"):
+            if bool(row["population_2020"]) != bool(row[name]):
+                problems.append(Problem(path, row.line, code, name,
+                                        "a population figure and its source go together"))
 
 
 def _check_periods(table: schema.Table, row: Row, start: str, end: str,
