@@ -168,3 +168,13 @@ def test_every_problem_is_reported_at_once(raw_copy, out_dir):
 
 def test_a_missing_raw_directory(tmp_path, out_dir):
     assert refused(tmp_path / "nowhere", out_dir) == [f"{tmp_path / 'nowhere'}: raw data directory does not exist"]
+
+
+def test_command_line_exit_code_and_message(raw_copy, capsys):
+    from analysis.__main__ import main
+
+    edit_row(raw_copy / OBS, "obs_id", "hubei_2023-005", value="101")
+    assert main(["validate", "--raw", str(raw_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "field 'value': a rate in percent must lie between 0 and 100, not 101" in err
+    assert err.rstrip().endswith(f"2 problem(s) in {raw_copy}; nothing was written.")  # also not re-derivable

@@ -121,16 +121,17 @@ def _chinese_decimal(text: str) -> Decimal:
     return parse_chinese_integer(text)
 
 
+_DIRECTION = re.compile("|".join(sorted(DECREASE_WORDS + INCREASE_WORDS, key=len, reverse=True)))
+_SIGN = {**{w: -1 for w in DECREASE_WORDS}, **{w: 1 for w in INCREASE_WORDS}}
+_ZERO = re.compile("|".join(ZERO_MARKERS))
+
+
 def _direction_before(text: str, position: int) -> int:
     """The sign of the nearest direction word before ``position`` (0 when there is none)."""
-    best_at, best_sign = -1, 0
-    head = text[:position]
-    for words, sign in ((DECREASE_WORDS, -1), (INCREASE_WORDS, 1)):
-        for word in words:
-            at = head.rfind(word)
-            if at > best_at:
-                best_at, best_sign = at, sign
-    return best_sign
+    sign = 0
+    for m in _DIRECTION.finditer(text, 0, position):
+        sign = _SIGN[m.group(0)]
+    return sign
 
 
 def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True) -> Mention | None:
@@ -199,13 +200,10 @@ def find_mentions(text: str) -> list[Mention]:
             continue  # characters that only look like a numeral (e.g. 千 in 千年古县 is kept; 万一 fails)
         if mention is not None:
             mentions.append(mention)
-    for marker in ZERO_MARKERS:
-        for m in re.finditer(re.escape(marker), text):
-            if marker in ("零",) and _is_inside_numeral(text, m.start()):
-                continue
-            mentions.append(
-                Mention(m.start(), m.end(), marker, Decimal(0), "exact", False, True, 0)
-            )
+    for m in _ZERO.finditer(text):
+        if m.group(0) == "零" and _is_inside_numeral(text, m.start()):
+            continue
+        mentions.append(Mention(m.start(), m.end(), m.group(0), Decimal(0), "exact", False, True, 0))
     mentions.sort(key=lambda x: (x.start, x.end))
     return mentions
 

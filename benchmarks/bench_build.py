@@ -1,0 +1,116 @@
+"""Benchmark: validate + build on a synthetic corpus (default 1,000 reports, 100,000 observations).
+
+Target (issue 2): under 20 s on a 2-core machine, growing linearly. Run with `make benchmark`;
+prints the time of each size, the ratio between 10,000 and 100,000 observations, and peak memory.
+The corpus uses the real vocabularies, regions and codebook from data/raw, and quotes in every
+number form the parser reads (万, 余, 近, %, 下降, Chinese numerals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analysis.build import processed_files, replace_directory
+from analysis.config import RAW_DIR
+from analysis.validate import load_raw
+
+VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "indicators.csv",
+                "regions.csv")
+# (sentence template, indicator, unit, value, qualifier, is_change)
+FORMS = [
+    ("第{i}项工作共化解矛盾纠纷{n}起", "disputes_screened_resolved", "cases", "{n}", "exact", False),
+    ("第{i}批次排查化解纠纷{n}万余起", "disputes_screened_resolved", "cases", "{n}0000", "more_than", False),
+    ("第{i}个片区刑事警情同比下降{n}.5%", "criminal_police_incidents_change_pct", "percent", "-{n}.5",
+     "exact", True),
+    ("第{i}组建成调解组织近{n}个", "mediation_organisations", "organisations", "{n}", "nearly", False),
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def make_corpus(root: Path, reports: int, observations: int) -> None:
+    for name in VOCABULARIES:
+        shutil.copy(RAW_DIR / name, root / name)
+    (root / "reports").mkdir()
+    per_report = observations // reports
+    sources, obs = [], []
+    for r in range(reports):
+        sid = f"synthetic_{r:04d}"
+        sentences = []
+        for i in range(per_report):
+            template, indicator, unit, value, qualifier, is_change = FORMS[i % len(FORMS)]
+            n = 3 + (r * 7 + i * 13) % 900
+            sentence = template.format(i=i + 1, n=n)
+            sentences.append(sentence + "。")
+            obs.append({
+                "obs_id": f"{sid}-{i + 1:03d}", "source_id": sid, "region_code": "421300",
+                "indicator_code": indicator, "period_start": "2023", "period_end": "2023",
+                "value": value.format(n=n), "unit": unit, "qualifier": qualifier,
+                "base_period_start": "2022" if is_change else "", "base_period_end": "2022" if is_change else "",
+                "quote": sentence, "curator_note": "",
+            })
+        # page furniture around the body, as in the real reports
+        text = ("网站首页 > 新闻\n联系电话:010-12345678\n正文开始。\n" + "\n".join(
+            "".join(sentences[k:k + 5]) for k in range(0, len(sentences), 5)) + "\n正文结束。\n版权所有\n")
+        data = text.encode("utf-8")
+        name = f"{sid}.txt"
+        (root / "reports" / name).write_bytes(data)
+        sources.append({
+            "source_id": sid, "file": name, "sha256": hashlib.sha256(data).hexdigest(),
+            "headline": f"合成报告{r}", "publisher": "benchmark", "byline": "", "date_published": "2024-01-01",
+            "date_precision": "day", "original_url": "", "region_code": "421300", "period_start": "2023",
+            "period_end": "2023", "script": "Simplified", "body_start": "正文开始。",
+            "body_end": "正文结束。", "notes": "",
+        })
+    write_csv(root / "sources.csv", list(sources[0]), sources)
+    write_csv(root / "observations.csv", list(obs[0]), obs)
+
+
+def run(reports: int, observations: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp) / "raw", Path(tmp) / "processed"
+        raw.mkdir()
+        make_corpus(raw, reports, observations)
+        start = time.perf_counter()
+        data = load_raw(raw)
+        validated = time.perf_counter()
+        replace_directory(out, processed_files(data))
+        built = time.perf_counter()
+        assert sum(1 for _ in (out / "observations.csv").open(encoding="utf-8")) == observations + 1
+    print(f"{reports:>6,} reports {observations:>8,} observations: validate {validated - start:6.2f} s"
+          f"  build {built - validated:6.2f} s  total {built - start:6.2f} s")
+    return built - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--observations", type=int, default=100_000)
+    args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]}; timings are wall-clock, one run each")
+    small = run(args.reports // 10, args.observations // 10)
+    large = run(args.reports, args.observations)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ratio large/small: {large / small:.2f} (linear growth: 10.0)")
+    print(f"peak memory (RSS): {peak:.0f} MiB")
+    target = 20.0
+    print(f"target: {args.observations:,} observations under {target:.0f} s: "
+          f"{'met' if large < target else 'NOT met'}")
+    return 0 if large < target else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
