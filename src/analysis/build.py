@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from . import schema
+from .numbers import plain_number
 from .periods import parse_period, period_label
 from .validate import RawData, Row, load_raw
 
@@ -40,14 +41,6 @@ PACKAGE_METADATA = {
          "title": "Creative Commons Attribution 4.0 (the curated tables; not the reports)"}
     ],
 }
-
-
-def plain_number(value: Decimal | None) -> str:
-    """Decimal → '600000', '-10.2', '0.5' (no exponent, no trailing zeros)."""
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def inert(cell: str) -> str:

@@ -28,8 +28,8 @@ PREFIX_QUALIFIERS = {
     "至少": "at_least",
     "不少于": "at_least",
 }
-# 余/多 may stand between the digits and a multiplier (60余万) or after it (60万余).
-INFIX_QUALIFIERS = {"余": "more_than", "多": "more_than"}
+# 余/多 ("more than") may stand between the digits and a multiplier (60余万) or after it (60万余);
+# the pattern below reads them in both places.
 SUFFIX_QUALIFIERS = {"以上": "more_than", "左右": "about"}
 
 MULTIPLIERS = {"万亿": Decimal(10) ** 12, "千万": Decimal(10) ** 7, "百万": Decimal(10) ** 6,
@@ -37,10 +37,10 @@ MULTIPLIERS = {"万亿": Decimal(10) ** 12, "千万": Decimal(10) ** 7, "百万"
 
 DECREASE_WORDS = ("下降", "减少", "降低", "回落", "下滑", "压降", "减")
 INCREASE_WORDS = ("上升", "增长", "提高", "增加", "提升", "攀升", "增")
-# A zero claim: 零命案, 没有发生, 未发生, 无…, 杜绝. 零 as a digit inside a numeral (一百零五) is
-# consumed by the numeral pattern first.
 # After 近 + a number, these mean "in the last N years", not "nearly N".
 RECENT_PERIOD_SUFFIXES = ("年来", "年以来", "年里", "年中", "年间")
+# A zero claim: 零命案, 没有发生, 未发生, 无…, 杜绝. 零 as a digit inside a numeral (一百零五) is
+# not one (see _is_inside_numeral).
 ZERO_MARKERS = ("零", "没有", "未发生", "未出现", "无", "杜绝")
 
 _CN_DIGITS = "零〇一二两三四五六七八九"
@@ -60,7 +60,7 @@ _MENTION = re.compile(
         (?P<infix_a>[余多])?
         (?P<mult_a>{_mult})?
       |
-        (?P<chinese>[{_CN_DIGITS}{_CN_UNITS}]*[{_CN_DIGITS}{_CN_UNITS}])
+        (?P<chinese>[{_CN_DIGITS}{_CN_UNITS}]+)
         (?P<several>几)?
         (?P<infix_c>[余多])?
         (?P<mult_c>{_mult})?
@@ -124,6 +124,7 @@ def _chinese_decimal(text: str) -> Decimal:
 _DIRECTION = re.compile("|".join(sorted(DECREASE_WORDS + INCREASE_WORDS, key=len, reverse=True)))
 _SIGN = {**{w: -1 for w in DECREASE_WORDS}, **{w: 1 for w in INCREASE_WORDS}}
 _ZERO = re.compile("|".join(ZERO_MARKERS))
+_NUMERAL_CHARS = frozenset(_CN_DIGITS + _CN_UNITS + "0123456789")
 
 
 def _direction_before(text: str, position: int) -> int:
@@ -197,7 +198,7 @@ def find_mentions(text: str) -> list[Mention]:
         try:
             mention = _mention_from_match(m, text)
         except NumberParseError:
-            continue  # characters that only look like a numeral (e.g. 千 in 千年古县 is kept; 万一 fails)
+            continue  # characters that only look like a numeral
         if mention is not None:
             mentions.append(mention)
     for m in _ZERO.finditer(text):
@@ -212,8 +213,7 @@ def _is_inside_numeral(text: str, index: int) -> bool:
     """Whether the 零 at ``index`` is a digit of a numeral such as 一百零五."""
     before = text[index - 1] if index > 0 else ""
     after = text[index + 1] if index + 1 < len(text) else ""
-    numeral = set(_CN_DIGITS + _CN_UNITS) | set("0123456789")
-    return before in numeral and after in numeral
+    return before in _NUMERAL_CHARS and after in _NUMERAL_CHARS
 
 
 def parse_number(text: str) -> tuple[Decimal, str]:
@@ -229,6 +229,14 @@ def parse_number(text: str) -> tuple[Decimal, str]:
     if mention is None:
         raise NumberParseError(f"not a number expression: {text!r}")
     return mention.value, mention.qualifier
+
+
+def plain_number(value: Decimal | None) -> str:
+    """Decimal → '600000', '-10.2', '0.5' (no exponent, no trailing zeros); None → ''."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
 
 
 CHANGE_MEASURES = frozenset({"relative_change_pct", "change_pp", "change_unspecified"})

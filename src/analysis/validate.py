@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import schema
-from .numbers import CHANGE_MEASURES, derivable_values, find_mentions
+from .numbers import CHANGE_MEASURES, derivable_values, plain_number
 from .periods import PeriodError, parse_period
 from .text import TextDecodingError, decode_utf8, normalize
 
@@ -326,12 +326,7 @@ def _describe(values: set[tuple[Decimal, str]]) -> str:
     if not values:
         return "it states no number"
     shown = sorted(values)[:6]
-    return "it states " + ", ".join(f"{_plain(v)} ({q})" for v, q in shown)
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return "it states " + ", ".join(f"{plain_number(v)} ({q})" for v, q in shown)
 
 
 def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
@@ -428,4 +423,4 @@ def load_raw(raw_dir: Path | str) -> RawData:
     return data
 
 
-__all__ = ["Problem", "RawData", "Report", "ValidationFailed", "load_raw", "find_mentions"]
+__all__ = ["Problem", "RawData", "Report", "Row", "ValidationFailed", "load_raw"]
