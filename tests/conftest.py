@@ -6,9 +6,18 @@ import csv
 import shutil
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from analysis.config import PROCESSED_DIR, RAW_DIR
+
+# No timing deadlines (a loaded 2-core CI machine is slow, not wrong); in CI the examples are
+# derandomized so that a run can be repeated exactly.
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 @pytest.fixture
