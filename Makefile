@@ -1,18 +1,31 @@
-# Ping'an Hubei/Hunan: raw → processed → (notebooks → site). `make help` lists the targets.
+# Ping'an Hubei/Hunan: raw → processed → notebooks → site. `make help` lists the targets.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
+# Notebook runs execute in parallel, one per core; output is grouped per target.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS += --jobs=$(JOBS) --output-sync=target --no-print-directory
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+KERNEL := $(VENV)/share/jupyter/kernels/pingan-hubei-hunan/kernel.json
 RAW := data/raw
 PROCESSED := data/processed
+DATA_STAMP := build/.data-built
+RUNS_MK := build/runs.mk
 # pip's own warnings about absent local indexes are noise here; real errors still stop the build.
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: help setup lock data validate check-processed test all clean distclean benchmark
+# What the data build reads, and what every notebook run reads: a change to any of these
+# re-executes the runs (data/processed files change only when their content does).
+BUILD_SOURCES := $(addprefix src/analysis/,build.py validate.py schema.py text.py numbers.py periods.py config.py)
+NOTEBOOK_SOURCES := $(addprefix src/analysis/,config.py dataset.py discourse.py execute.py geo.py maps.py plots.py views.py)
+PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
+RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
+
+.PHONY: help setup lock data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,22 +46,57 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs network; review
 	  --python-version 3.10 --generate-hashes --no-header -o requirements.lock
 	rm -rf .lock-tools
 
-validate: setup ## Check data/raw and print every problem (writes nothing)
+validate: $(STAMP) ## Check data/raw and print every problem (writes nothing)
 	$(PY) -m analysis validate --raw $(RAW)
 
-data: setup ## Validate data/raw and rebuild data/processed (atomically; untouched on error)
-	$(PY) -m analysis build --raw $(RAW) --out $(PROCESSED)
+data: $(DATA_STAMP) ## Validate data/raw and rebuild data/processed (atomically; untouched on error)
 
-check-processed: setup ## Fail if data/processed is not exactly what the build makes
+# The build leaves data/processed untouched when the result is identical, so notebooks re-run only
+# when the data really change.
+$(DATA_STAMP): $(STAMP) $(shell find $(RAW) -type f 2>/dev/null) $(BUILD_SOURCES)
+	$(PY) -m analysis build --raw $(RAW) --out $(PROCESSED)
+	@mkdir -p $(@D) && touch $@
+$(PROCESSED_FILES): $(DATA_STAMP) ;
+
+$(KERNEL): $(STAMP) src/analysis/execute.py
+	$(PY) -m analysis kernel
+
+$(RUNS_MK): notebooks/runs.yaml $(STAMP)
+	$(PY) -m analysis runs --makefile $@
+
+# Rules for every run (build/notebooks/<run_id>.ipynb); GNU make remakes this file when stale.
+ifeq ($(filter help clean distclean lock setup,$(MAKECMDGOALS)),)
+-include $(RUNS_MK)
+endif
+
+notebooks: $(NOTEBOOK_OUTPUTS) ## Execute every run of notebooks/runs.yaml with papermill (in parallel)
+
+build/site/index.html: $(NOTEBOOK_OUTPUTS) notebooks/runs.yaml
+	$(PY) -m analysis site
+
+site: build/site/index.html ## Render the executed notebooks and an index as HTML (build/site)
+
+check-processed: $(STAMP) ## Fail if data/processed is not exactly what the build makes
 	$(PY) -m analysis check-processed --raw $(RAW) --out $(PROCESSED)
 
-test: setup ## Run every test
-	$(PY) -m pytest
+test: unit-test notebook-test ## Run every test (unit tests, then notebooks and site)
 
-all: setup data ## Build everything: the processed data (notebooks and site: see README)
+unit-test: $(STAMP) ## Unit tests of src/analysis and the data (seconds)
+	$(PY) -m pytest tests
 
-benchmark: setup ## Time validate + build on a synthetic corpus (1,000 reports, 100,000 observations)
+# nbval re-executes one run of each notebook and compares the cells marked NBVAL_CHECK_OUTPUT.
+notebook-test: site ## Execute notebooks, render the site, then nbval and the site tests
+	$(PY) -m pytest -p no:cacheprovider tests_notebooks \
+	  --nbval-lax --nbval-kernel-name pingan-hubei-hunan \
+	  --nbval-sanitize-with tests_notebooks/sanitize.cfg $(NBVAL_RUNS)
+
+all: site ## Build everything: processed data, executed notebooks, site (build/site/index.html)
+
+benchmark: $(STAMP) ## Time validate + build on a synthetic corpus (1,000 reports, 100,000 observations)
 	$(PY) benchmarks/bench_build.py
+
+benchmark-notebooks: $(KERNEL) $(RUNS_MK) ## Time the notebook build against its floor, and incremental builds
+	$(PY) benchmarks/bench_notebooks.py
 
 clean: ## Remove caches and temporary build directories (keeps .venv and data/processed)
 	rm -rf .pytest_cache .hypothesis build .lock-tools

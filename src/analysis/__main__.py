@@ -32,7 +32,18 @@ def main(argv: list[str] | None = None) -> int:
         if name != "validate":
             sub.add_argument("--out", type=Path, default=PROCESSED_DIR,
                              help="processed data directory (default: %(default)s)")
+    runs_cmd = commands.add_parser("runs", help="check, update or export notebooks/runs.yaml")
+    runs_cmd.add_argument("--check", action="store_true", help="fail if a run the data call for is missing")
+    runs_cmd.add_argument("--update", action="store_true", help="add the runs the data call for")
+    runs_cmd.add_argument("--makefile", type=Path, help="write Make rules for every run to this file")
+    execute_cmd = commands.add_parser("execute", help="execute one run with papermill")
+    execute_cmd.add_argument("run_id")
+    commands.add_parser("kernel", help="register the project's Jupyter kernel in this environment")
+    site_cmd = commands.add_parser("site", help="render executed notebooks and the index as HTML")
+    site_cmd.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
     args = parser.parse_args(argv)
+    if args.command in ("runs", "execute", "kernel", "site"):
+        return _notebook_command(args)
     try:
         if args.command == "validate":
             data = load_raw(args.raw)
@@ -52,6 +63,40 @@ def main(argv: list[str] | None = None) -> int:
         print(failure.report(), file=sys.stderr)
         print(f"{len(failure.problems)} problem(s) in {args.raw}; nothing was written.", file=sys.stderr)
         return 1
+    return 0
+
+
+def _notebook_command(args) -> int:
+    if args.command == "kernel":
+        from .execute import install_kernel
+
+        print(f"kernel registered in {install_kernel()}")
+    elif args.command == "execute":
+        from .execute import execute_run
+
+        print(f"executed {execute_run(args.run_id)}")
+    elif args.command == "site":
+        from .site import SITE_DIR, build_site
+
+        print(f"site written to {build_site(args.out or SITE_DIR)}")
+    else:
+        from . import dataset
+        from .runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
+
+        listed = load_runs()
+        if args.update or args.check:
+            missing = missing_runs(listed, dataset.load())
+            if args.update and missing:
+                write_runs(RunList(listed.notebooks, listed.runs + missing))
+                print(f"added {len(missing)} run(s) to notebooks/runs.yaml")
+            elif args.check and missing:
+                print("notebooks/runs.yaml lacks runs the data call for (run "
+                      "`python -m analysis runs --update`):\n" +
+                      "\n".join(f"  {run.run_id}" for run in missing), file=sys.stderr)
+                return 1
+        if args.makefile:
+            args.makefile.parent.mkdir(parents=True, exist_ok=True)
+            args.makefile.write_text(makefile_fragment(load_runs()), encoding="utf-8")
     return 0
 
 

@@ -151,7 +151,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
     out = {"observations": observations, "sources": sources}
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS,
-                  schema.INDICATORS, schema.REGIONS):
+                  schema.INDICATORS, schema.REGIONS, schema.LEXICON):
         (key,) = table.primary_key
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name], key=lambda r: r[key])]
@@ -223,8 +223,23 @@ def replace_directory(out_dir: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
+def unchanged(out_dir: Path, files: dict[str, bytes]) -> bool:
+    """Whether ``out_dir`` already holds exactly ``files`` (and nothing else)."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return False
+    on_disk = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
+    return on_disk == set(files) and all((out_dir / rel).read_bytes() == content
+                                         for rel, content in files.items())
+
+
 def build(raw_dir: Path | str, out_dir: Path | str) -> dict[str, bytes]:
-    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build."""
+    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build.
+
+    When the build is byte-identical to what is there, nothing is touched, so that file times
+    stay put and Make does not re-execute the notebooks that read the data.
+    """
     files = processed_files(load_raw(raw_dir))
-    replace_directory(Path(out_dir), files)
+    if not unchanged(Path(out_dir), files):
+        replace_directory(Path(out_dir), files)
     return files

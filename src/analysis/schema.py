@@ -213,9 +213,23 @@ OBSERVATIONS = Table(
      fk("qualifier", "qualifiers", "qualifier_code")],
 )
 
+LEXICON = Table(
+    "lexicon", "lexicon.csv", "Governance practices counted in the discourse analysis",
+    [
+        field("term_code", "string", "Term identifier.", required=True, pattern=SLUG),
+        field("term_zh", "string", "The practice as named in Chinese.", required=True),
+        field("pattern", "string",
+              "Regular expression of the forms counted; alternatives are tried left to right (write "
+              "the longest first) and matches do not overlap.", required=True),
+        field("gloss_en", "string", "English gloss.", required=True),
+        field("note", "string", "What the pattern counts and leaves out."),
+    ],
+    ["term_code"],
+)
+
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS, SOURCES,
-                           OBSERVATIONS]
+                           OBSERVATIONS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -290,4 +304,4 @@ PROCESSED_OBSERVATIONS = Table(
 )
 
 PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS,
-                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS]
+                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS, LEXICON]

@@ -338,6 +338,19 @@ def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> 
                                                   f"{row['measure']}"))
 
 
+def _check_lexicon(rows: list[Row], problems: list[Problem]) -> None:
+    for row in rows:
+        try:
+            compiled = re.compile(row["pattern"])
+        except re.error as exc:
+            problems.append(Problem(schema.LEXICON.path, row.line, row["term_code"], "pattern",
+                                    f"not a regular expression: {exc}"))
+            continue
+        if compiled.match(""):
+            problems.append(Problem(schema.LEXICON.path, row.line, row["term_code"], "pattern",
+                                    "matches the empty string"))
+
+
 def _check_observations(data: RawData, problems: list[Problem]) -> None:
     table = schema.OBSERVATIONS
     indicators = {r["indicator_code"]: r for r in data.tables.get("indicators", [])}
@@ -413,6 +426,7 @@ def load_raw(raw_dir: Path | str) -> RawData:
     _check_foreign_keys(tables, problems)
     _check_regions(tables["regions"], problems)
     _check_indicators(tables, problems)
+    _check_lexicon(tables["lexicon"], problems)
     for row in tables["sources"]:
         _check_periods(schema.SOURCES, row, "period_start", "period_end", problems)
     data = RawData(root, tables)

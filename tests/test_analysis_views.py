@@ -1,0 +1,91 @@
+"""The notebook helpers, on the real dataset: comparability, maps, discourse, the site index."""
+
+import re
+
+import pandas as pd
+
+from analysis import dataset as ds
+from analysis import discourse, maps
+from analysis.runs import RunList, Run
+from analysis.site import index_html, run_summary
+
+DATA = ds.load()
+
+
+def test_restore_text_undoes_the_spreadsheet_guard():
+    assert ds.restore_text("'=SUM(A1)") == "=SUM(A1)"
+    assert ds.restore_text("'quoted'") == "'quoted'"
+
+
+def test_comparable_indicators_need_two_regions_or_periods():
+    comparable = ds.comparable_indicators(DATA.observations)
+    obs = DATA.observations
+    for code in comparable.index:
+        rows = obs[obs["indicator_code"] == code]
+        assert len(set(zip(rows["region_code"], rows["period_label"]))) > 1
+    singles = set(obs["indicator_code"]) - set(comparable.index)
+    assert all(len(set(zip(r["region_code"], r["period_label"]))) == 1
+               for _, r in obs[obs["indicator_code"].isin(singles)].groupby("indicator_code"))
+
+
+def test_changes_with_different_bases_never_share_an_axis():
+    # Two observations of one change indicator, against 2022 and against 2017.
+    obs = DATA.observations
+    change = obs[obs["obs_id"] == "hubei_2023-001"].iloc[0]
+    other = change.copy()
+    other["obs_id"], other["region_code"] = "synthetic-001", "430000"
+    other["base_period_start"] = pd.Timestamp("2017-01-01")
+    third = other.copy()
+    third["obs_id"], third["region_code"] = "synthetic-002", "421300"
+    data = ds.Dataset(**{**DATA.__dict__, "observations": pd.concat([obs, other.to_frame().T, third.to_frame().T],
+                                                                     ignore_index=True)})
+    groups, _ = ds.comparison_groups(data, "crime_policing", per_capita=False)
+    change_groups = [g for g in groups if g.indicator_code == change["indicator_code"]]
+    assert len(change_groups) == 1 and "base 2017" in change_groups[0].title
+    assert set(change_groups[0].rows["obs_id"]) == {"synthetic-001", "synthetic-002"}
+
+
+def test_per_capita_comparison_moves_non_totals_out_with_a_reason():
+    groups, left_out = ds.comparison_groups(DATA, "dispute_mediation", per_capita=True)
+    assert all(g.rows["value_per_10k"].notna().all() for g in groups)
+    assert left_out["reason"].str.len().gt(0).all()
+
+
+def test_units_at_a_map_level():
+    assert maps.unit_at_level(DATA, "429006", "prefecture") == "429006"  # 天门 is its own unit
+    assert maps.unit_at_level(DATA, "421202101", "county") == "421202"
+    assert maps.unit_at_level(DATA, "421202101", "prefecture") == "421200"
+    assert maps.unit_at_level(DATA, "420000", "county") is None
+
+
+def test_evidence_counts_add_up_to_sub_provincial_observations():
+    counts = maps.evidence_counts(DATA, "prefecture")
+    below_province = (DATA.observations["region_level"] != "province").sum()
+    assert counts["observations"].sum() == below_province
+
+
+def test_term_frequencies_count_the_body_only():
+    frequencies = discourse.term_frequencies(DATA)
+    for source in DATA.sources.itertuples():
+        body = DATA.body(source.source_id)
+        row = frequencies[(frequencies["source_id"] == source.source_id) & (frequencies["term_code"] == "grid")]
+        assert int(row["mentions"].iloc[0]) == len(re.findall("网格", body))
+        assert row["per_10k_characters"].iloc[0] == round(len(re.findall("网格", body)) * 10000 / len(body), 2)
+
+
+def test_sentences_split_on_chinese_punctuation_and_lines():
+    assert discourse.sentences("一。二!三\n四") == [(0, "一。"), (2, "二!"), (4, "三"), (6, "四")]
+
+
+def test_index_escapes_everything_from_the_data():
+    runs = RunList([{"notebook": "01_dataset", "title_zh": "数据<集>", "title_en": "The dataset"}],
+                   [Run("01_dataset", {"processed_dir": "<b>"}, "<script>alert(1)</script>")])
+    page = index_html(runs, {"01_dataset--b": "<img src=x onerror=alert(1)>"}, 1, 1)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "数据&lt;集&gt;" in page
+
+
+def test_run_summary_reads_the_tagged_cell():
+    nb = {"cells": [{"metadata": {"tags": ["summary"]},
+                     "outputs": [{"output_type": "stream", "text": ["5 observations.\n"]}]}]}
+    assert run_summary(nb) == "5 observations."

@@ -1,0 +1,67 @@
+"""Every run executed, cleanly, with Chinese text drawn in a real font, and reproducibly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from analysis import dataset
+from analysis.execute import execute_run
+from analysis.runs import load_runs, missing_runs
+from analysis.site import render_notebook
+
+
+def outputs_text(notebook: dict) -> str:
+    parts = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            parts.append("".join(output.get("text", "")))
+            parts.append(json.dumps(output.get("data", {}).get("text/plain", ""), ensure_ascii=False))
+            parts.extend(output.get("traceback", []))
+    return "\n".join(parts)
+
+
+def test_runs_cover_what_the_data_call_for():
+    assert missing_runs(load_runs(), dataset.load()) == []
+
+
+def test_every_run_executed_without_errors_or_missing_glyphs(executed):
+    for run in load_runs().runs:
+        path = executed / f"{run.run_id}.ipynb"
+        assert path.exists(), f"{run.run_id} was not executed"
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        text = outputs_text(notebook)
+        assert "missing from font" not in text, f"{run.run_id}: a glyph is missing from the font"
+        assert not any(o.get("output_type") == "error" for c in notebook["cells"]
+                       for o in c.get("outputs", [])), f"{run.run_id}: a cell raised"
+        assert "papermill" in notebook["metadata"] and "start_time" not in notebook["metadata"]["papermill"]
+
+
+def test_each_run_says_what_it_shows(executed):
+    for run in load_runs().runs:
+        notebook = json.loads((executed / f"{run.run_id}.ipynb").read_text(encoding="utf-8"))
+        summary = [c for c in notebook["cells"] if "summary" in c["metadata"].get("tags", [])]
+        assert len(summary) == 1 and summary[0]["outputs"], f"{run.run_id}: no summary printed"
+
+
+@pytest.mark.slow
+def test_two_executions_give_the_same_outputs_and_html(executed, tmp_path):
+    run_id = "05_discourse--grid"
+    again = execute_run(run_id, output_dir=tmp_path)
+    first = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
+    assert again.read_text(encoding="utf-8") == first
+    assert render_notebook(again) == render_notebook(executed / f"{run_id}.ipynb")
+
+
+def test_a_missing_glyph_fails_the_kernel(tmp_path):
+    """The kernel's start-up turns matplotlib's missing-glyph warning into an error."""
+    code = ("import analysis.execute as a; a.kernel_startup()\n"
+            "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
+            "plt.rcParams['font.sans-serif'] = ['DejaVu Sans']\n"
+            "fig, ax = plt.subplots(); ax.set_title('平安'); fig.savefig(r'%s')\n" % (tmp_path / "x.png"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0 and "missing from font" in result.stderr
