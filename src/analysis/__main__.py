@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import build, processed_files
 from .config import PROCESSED_DIR, RAW_DIR
-from .validate import ValidationFailed, load_raw
 
 
 def _compare(expected: dict[str, bytes], out_dir: Path) -> list[str]:
@@ -44,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("runs", "execute", "kernel", "site"):
         return _notebook_command(args)
+    # Imported here, not at the top: executing a notebook run needs none of it (cn2an alone
+    # takes 0.3 s to import, once per run).
+    from .build import build, processed_files
+    from .validate import ValidationFailed, load_raw
+
     try:
         if args.command == "validate":
             data = load_raw(args.raw)

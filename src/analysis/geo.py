@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,6 +47,12 @@ def _read_layer(level: str) -> gpd.GeoDataFrame:
 
 
 def boundaries(level: str, cache_dir: Path | None = CACHE_DIR) -> gpd.GeoDataFrame:
+    """Polygons of Hubei and Hunan at ``level`` (a copy: callers may modify it)."""
+    return _boundaries(level, cache_dir).copy()
+
+
+@lru_cache(maxsize=None)
+def _boundaries(level: str, cache_dir: Path | None) -> gpd.GeoDataFrame:
     """Polygons of Hubei and Hunan at ``level`` (province, prefecture or county).
 
     The subset is cached as GeoJSON (a few hundred kB instead of 16 MB to parse); the cache is

@@ -18,8 +18,8 @@ FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"
 FONT_FAMILY = "Noto Sans SC"
 
-# Qualifiers drawn as intervals: an open end is drawn as an arrow, never as a point.
-QUALIFIER_MARKERS = {"exact": "o", "more_than": ">", "at_least": ">", "nearly": "<", "about": "D"}
+# Regions without a value: a neutral grey that no class of the (blue) colour scale uses.
+NO_DATA_COLOUR = "#d9d9d9"
 
 
 def cjk_font_path() -> Path:
@@ -139,16 +139,16 @@ def count_heatmap(matrix, title: str, ax=None):
 def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
                label_column: str | None = None):
     """Classes from mapclassify (Fisher-Jenks, fewer classes where there are fewer values);
-    regions without data are hatched grey and labelled as such, never drawn as zero."""
+    regions without data are drawn in neutral grey, outside the colour scale, and named "no data"
+    in the legend: never drawn as zero."""
     import mapclassify
 
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 7))
-    shapes.boundary.plot(ax=ax, color="#999999", linewidth=0.3)
+        _, ax = plt.subplots(figsize=(7, 6))
     has_data = shapes[shapes[column].notna()]
     missing = shapes[shapes[column].isna()]
-    missing.plot(ax=ax, color="#eeeeee", hatch="///", edgecolor="#bbbbbb", linewidth=0.3)
+    missing.plot(ax=ax, color=NO_DATA_COLOUR, edgecolor="#ffffff", linewidth=0.4)
     handles = []
     from matplotlib.patches import Patch
 
@@ -173,7 +173,7 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
             for row in has_data.itertuples():
                 point = row.geometry.representative_point()
                 ax.annotate(getattr(row, label_column), (point.x, point.y), ha="center", fontsize=7)
-    handles.append(Patch(facecolor="#eeeeee", hatch="///", edgecolor="#bbbbbb", label="无数据 no data"))
+    handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="无数据 no data"))
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8)
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_axis_off()

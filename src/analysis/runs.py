@@ -15,9 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from . import dataset as ds
 from .config import PROJ_ROOT
-from .maps import best_indicator
 
 RUNS_FILE = PROJ_ROOT / "notebooks" / "runs.yaml"
 NOTEBOOK_DIR = PROJ_ROOT / "notebooks"
@@ -72,8 +70,11 @@ def load_runs(path: Path = RUNS_FILE) -> RunList:
     return RunList(content["notebooks"], runs)
 
 
-def required_runs(data: ds.Dataset) -> list[Run]:
+def required_runs(data) -> list[Run]:
     """The runs the data call for (see the module docstring)."""
+    from . import dataset as ds  # pandas and geopandas: not needed to execute a run
+    from .maps import best_indicator
+
     runs = [Run("01_dataset", {"processed_dir": ""}, "五份报告 The five reports")]
     for code in ds.regions_with_observations(data):
         runs.append(Run("02_region_profile", {"region_code": code}, ds.region_label(data, code)))
@@ -93,7 +94,7 @@ def required_runs(data: ds.Dataset) -> list[Run]:
     return runs
 
 
-def missing_runs(listed: RunList, data: ds.Dataset) -> list[Run]:
+def missing_runs(listed: RunList, data) -> list[Run]:
     have = set(listed.by_id())
     return [run for run in required_runs(data) if run.run_id not in have]
 
