@@ -89,3 +89,10 @@ def test_run_summary_reads_the_tagged_cell():
     nb = {"cells": [{"metadata": {"tags": ["summary"]},
                      "outputs": [{"output_type": "stream", "text": ["5 observations.\n"]}]}]}
     assert run_summary(nb) == "5 observations."
+
+
+def test_chart_numbers_are_written_in_full():
+    from analysis.plots import format_value
+
+    assert [format_value(x) for x in (600000, 98.76, 0.2156, -10.2, 1245.0)] == \
+        ["600,000", "98.76", "0.2156", "-10.2", "1,245"]

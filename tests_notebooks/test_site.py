@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
+import os
 import shutil
 import socket
 import subprocess
@@ -72,7 +72,9 @@ def test_report_text_is_escaped_in_pages(site):
 
 # --- headless Chromium, through a minimal WebDriver client (chromedriver speaks HTTP + JSON) ----
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+CHROMIUM = shutil.which("chromium") or shutil.which("google-chrome")  # Debian; GitHub's runners
+DRIVER = shutil.which("chromedriver") or shutil.which(
+    "chromedriver", path=os.environ.get("CHROMEWEBDRIVER", ""))
 
 
 def _free_port() -> int:

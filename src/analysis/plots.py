@@ -66,6 +66,15 @@ def _pyplot():
     return plt
 
 
+def format_value(value: float) -> str:
+    """600000 → '600,000'; 98.76 → '98.76'; 0.2156 → '0.2156' (no scientific notation)."""
+    value = float(value)
+    if value.is_integer():
+        return f"{int(value):,}"
+    text = f"{value:,.4f}" if abs(value) < 1 else f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
                    ax=None):
     """Horizontal bars, one per row, drawn so that a qualifier is never hidden.
@@ -88,7 +97,7 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
         else:
             ax.barh(y, value, color="white", edgecolor=colour, linewidth=1.5)
         marker = {"more_than": ">", "at_least": ">", "nearly": "<", "about": "~"}.get(qualifier, "")
-        text = f"{value:,.4g}" + (f" {marker}" if marker else "")
+        text = format_value(value) + (f" {marker}" if marker else "")
         ax.annotate(text, (value, y), xytext=(4, 0), textcoords="offset points", va="center",
                     fontsize=9)
     ax.set_yticks(range(len(frame)), frame[label_column])
@@ -156,7 +165,11 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         values = has_data[column].astype(float)
         classes = min(k, values.nunique())
         if classes >= 2:
-            scheme = mapclassify.FisherJenks(values, k=classes)
+            with warnings.catch_warnings():
+                # Without numba, mapclassify says it uses its pure-Python Fisher-Jenks: same
+                # classes, slower, and instant for a few dozen regions.
+                warnings.filterwarnings("ignore", message="Numba not installed")
+                scheme = mapclassify.FisherJenks(values, k=classes)
             bins = list(scheme.bins)
             colours = plt.get_cmap("Blues")([0.35 + 0.6 * i / (classes - 1) for i in range(classes)])
             cls = scheme.yb
@@ -167,7 +180,7 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         lower = values.min()
         for i, upper in enumerate(bins):
             handles.append(Patch(facecolor=colours[i], edgecolor="#555555",
-                                 label=f"{lower:,.4g} – {upper:,.4g}"))
+                                 label=f"{format_value(lower)} – {format_value(upper)}"))
             lower = upper
         if label_column:
             for row in has_data.itertuples():

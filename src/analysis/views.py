@@ -26,8 +26,11 @@ def start(processed_dir: str = "") -> ds.Dataset:
     return ds.load(processed_dir or None)
 
 
-def observations_table(observations: pd.DataFrame) -> pd.DataFrame:
-    return observations[OBSERVATION_COLUMNS].reset_index(drop=True)
+def observations_table(observations: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
+    """The observations with the words they were read from (without the region columns when
+    every row is about one region, to leave room for the quote)."""
+    columns = [c for c in OBSERVATION_COLUMNS if with_region or not c.startswith("region_")]
+    return observations[columns].reset_index(drop=True)
 
 
 def sources_behind(data: ds.Dataset, source_ids) -> pd.DataFrame:
