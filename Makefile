@@ -20,12 +20,12 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 # What the data build reads, and what every notebook run reads: a change to any of these
 # re-executes the runs (data/processed files change only when their content does).
-BUILD_SOURCES := $(addprefix src/analysis/,build.py validate.py schema.py text.py numbers.py periods.py config.py)
+BUILD_SOURCES := $(addprefix src/analysis/,audit.py build.py validate.py schema.py text.py numbers.py periods.py config.py)
 NOTEBOOK_SOURCES := $(addprefix src/analysis/,config.py dataset.py discourse.py execute.py geo.py maps.py plots.py views.py)
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
-.PHONY: help setup lock data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
+.PHONY: help setup lock audit data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs network; review
 
 validate: $(STAMP) ## Check data/raw and print every problem (writes nothing)
 	$(PY) -m analysis validate --raw $(RAW)
+
+audit: $(STAMP) ## Show, per report, how every number mention was decided (fails on undecided ones)
+	$(PY) -m analysis audit --raw $(RAW)
 
 data: $(DATA_STAMP) ## Validate data/raw and rebuild data/processed (atomically; untouched on error)
 

@@ -23,11 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("validate", "check the raw data; print every problem"),
+                       ("audit", "check the raw data and print, per report, how every number was decided"),
                        ("build", "check the raw data, then rebuild the processed data atomically"),
                        ("check-processed", "fail if the processed data differ from a fresh build")):
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--raw", type=Path, default=RAW_DIR, help="raw data directory (default: %(default)s)")
-        if name != "validate":
+        if name not in ("validate", "audit"):
             sub.add_argument("--out", type=Path, default=PROCESSED_DIR,
                              help="processed data directory (default: %(default)s)")
     runs_cmd = commands.add_parser("runs", help="check, update or export notebooks/runs.yaml")
@@ -52,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
             data = load_raw(args.raw)
             n = len(data.tables["observations"])
             print(f"{args.raw}: valid ({n} observations from {len(data.reports)} reports)")
+        elif args.command == "audit":
+            from collections import Counter
+
+            data = load_raw(args.raw)
+            print(f"{'report':<22}{'mentions':>9}{'curated':>9}  excluded by reason")
+            for sid, decisions in sorted(data.decisions.items()):
+                curated = sum(d.status == "curated" for d in decisions)
+                reasons = Counter(d.by for d in decisions if d.status == "excluded")
+                print(f"{sid:<22}{len(decisions):>9}{curated:>9}  "
+                      + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+            print("every number mention is curated or excluded")
         elif args.command == "build":
             files = build(args.raw, args.out)
             print(f"{args.out}: built {len(files)} files from {args.raw}")

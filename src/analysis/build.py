@@ -149,12 +149,21 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "observation_count": str(counts.get(row["source_id"], 0)),
         })
 
-    out = {"observations": observations, "sources": sources}
+    mentions = []
+    for sid in sorted(data.decisions):
+        for d in data.decisions[sid]:
+            m = d.mention
+            mentions.append({"source_id": sid, "start": str(m.start), "end": str(m.end),
+                             "text": m.text, "kind": m.kind, "value": m.value,
+                             "qualifier": m.qualifier, "status": d.status, "decided_by": d.by,
+                             "context": m.context})
+
+    out = {"observations": observations, "sources": sources, "mentions": mentions}
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS,
-                  schema.INDICATORS, schema.REGIONS, schema.LEXICON):
-        (key,) = table.primary_key
+                  schema.INDICATORS, schema.REGIONS, schema.LEXICON, schema.EXCLUSIONS):
         out[table.name] = [{k: r[k] for k in table.field_names}
-                           for r in sorted(t[table.name], key=lambda r: r[key])]
+                           for r in sorted(t[table.name],
+                                           key=lambda r: tuple(r[k] for k in table.primary_key))]
     return out
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .config import PROCESSED_DIR
 
-NUMERIC = {"value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
+NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",
            "observation_count"}
 DATES = {"period_start", "period_end", "base_period_start", "base_period_end"}
@@ -54,6 +54,8 @@ class Dataset:
     units: pd.DataFrame
     qualifiers: pd.DataFrame
     lexicon: pd.DataFrame
+    mentions: pd.DataFrame
+    exclusions: pd.DataFrame
     root: Path
 
     def text(self, source_id: str) -> str:
@@ -70,7 +72,7 @@ def load(processed_dir: Path | str | None = None) -> Dataset:
     root = Path(processed_dir) if processed_dir else PROCESSED_DIR
     tables = {name: read_table(root / f"{name}.csv", dates=name == "observations") for name in
               ("observations", "sources", "regions", "indicators", "themes", "measures", "units",
-               "qualifiers", "lexicon")}
+               "qualifiers", "lexicon", "mentions", "exclusions")}
     return Dataset(root=root, **tables)
 
 
@@ -228,3 +230,14 @@ def comparison_groups(data: Dataset, theme_code: str, per_capita: bool
     columns = ["obs_id", "region_name_zh", "indicator_name_zh", "measure", "unit", "period_label",
                "value", "qualifier", "quote", "reason"]
     return groups, alone.reindex(columns=columns).sort_values("obs_id").reset_index(drop=True)
+
+
+def audit_coverage(data: Dataset) -> pd.DataFrame:
+    """Per report: number mentions found, curated, and excluded by reason."""
+    mentions = data.mentions
+    table = pd.crosstab(mentions["source_id"],
+                        mentions["status"].where(mentions["status"] == "curated",
+                                                 "excluded: " + mentions["decided_by"]))
+    table.insert(0, "mentions", mentions.groupby("source_id").size())
+    table.columns.name = None
+    return table

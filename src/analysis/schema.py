@@ -213,6 +213,62 @@ OBSERVATIONS = Table(
      fk("qualifier", "qualifiers", "qualifier_code")],
 )
 
+EXCLUSIONS = Table(
+    "exclusions", "exclusions.csv", "Number mentions deliberately not curated, with the reason",
+    [
+        field("source_id", "string", "Report (sources.csv).", required=True),
+        field("mention", "string", "The number as it appears (may span several: 2024年1月26日).",
+              required=True),
+        field("context", "string",
+              "The mention with enough characters around it to occur exactly once in the body.",
+              required=True),
+        field("reason", "string", "Why it is not an observation.", required=True,
+              enum=["date", "programme_name", "structural_label", "rhetorical", "anecdote_detail",
+                    "duplicate", "other"]),
+        field("note", "string", "What the number is; required when the reason is other."),
+    ],
+    ["source_id", "context"],
+    [fk("source_id", "sources", "source_id")],
+)
+
+EXPECTED_COUNTS = Table(
+    "expected_counts", "expected_counts.csv",
+    "Reviewed counts per report: a change in them is a change someone meant",
+    [
+        field("source_id", "string", "Report (sources.csv).", required=True),
+        field("observations", "integer", "Observations curated from the report.", required=True,
+              minimum=0),
+        field("mentions", "integer", "Number mentions the extractor finds in the article body.",
+              required=True, minimum=0),
+        field("excluded", "integer", "Mentions set aside in exclusions.csv.", required=True,
+              minimum=0),
+    ],
+    ["source_id"],
+    [fk("source_id", "sources", "source_id")],
+)
+
+MENTIONS = Table(
+    "mentions", "mentions.csv", "The audit: every number mention in every article body and its fate",
+    [
+        field("source_id", "string", "Report.", required=True),
+        field("start", "integer", "Offset of the mention in the normalized text.", required=True,
+              minimum=0),
+        field("end", "integer", "Offset just past its end.", required=True, minimum=0),
+        field("text", "string", "The mention as written.", required=True),
+        field("kind", "string", "number, percent, date, ordinal, range or zero.", required=True,
+              enum=["number", "percent", "date", "ordinal", "range", "zero"]),
+        field("value", "number", "The value it states (empty for ordinals and 零)."),
+        field("qualifier", "string", "The qualifier written around it.", required=True),
+        field("status", "string", "curated (inside an observation's quote) or excluded.",
+              required=True, enum=["curated", "excluded"]),
+        field("decided_by", "string", "The obs_ids whose quotes contain it, or the exclusion reason.",
+              required=True),
+        field("context", "string", "Characters around the mention.", required=True),
+    ],
+    ["source_id", "start"],
+    [fk("source_id", "sources", "source_id")],
+)
+
 LEXICON = Table(
     "lexicon", "lexicon.csv", "Governance practices counted in the discourse analysis",
     [
@@ -229,7 +285,7 @@ LEXICON = Table(
 
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS, SOURCES,
-                           OBSERVATIONS, LEXICON]
+                           OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -304,4 +360,5 @@ PROCESSED_OBSERVATIONS = Table(
 )
 
 PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS,
-                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS, LEXICON]
+                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS, EXCLUSIONS, MENTIONS,
+                                 LEXICON]

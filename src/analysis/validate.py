@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import schema
+from .audit import Decision, decide, exclusion_spans, extract_mentions
 from .numbers import CHANGE_MEASURES, derivable_values, plain_number
 from .periods import PeriodError, parse_period
 from .text import TextDecodingError, decode_utf8, normalize
@@ -78,6 +79,7 @@ class RawData:
     root: Path
     tables: dict[str, list[Row]]
     reports: dict[str, Report] = field(default_factory=dict)
+    decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -411,6 +413,74 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
                                  f"the quote {quote!r}: {_describe(derivable)}")
 
 
+def _check_audit(data: RawData, problems: list[Problem]) -> None:
+    """Every number mention in every body is curated or excluded; every exclusion matters."""
+    path = schema.EXCLUSIONS.path
+    sources = {r["source_id"]: r for r in data.tables["sources"]}
+    by_source: dict[str, list[tuple[int, int, str]]] = {}
+    placed: list[tuple[Row, str, list[tuple[int, int]]]] = []
+    for row in data.tables.get("exclusions", []):
+        key = f"{row['source_id']}, {row['context']}"
+        if row["reason"] == "other" and not row["note"]:
+            problems.append(Problem(path, row.line, key, "note", "an exclusion for 'other' needs a note"))
+        report = data.reports.get(row["source_id"])
+        if report is None or not row["context"] or not row["mention"]:
+            continue
+        spans = exclusion_spans(report.body, report.body_start, row["mention"], row["context"])
+        if isinstance(spans, str):
+            problems.append(Problem(path, row.line, key, "context", spans))
+            continue
+        by_source.setdefault(row["source_id"], []).extend((a, b, row["reason"]) for a, b in spans)
+        placed.append((row, row["source_id"], spans))
+    quote_spans: dict[str, list[tuple[int, int, str]]] = {}
+    for row in data.tables.get("observations", []):
+        report = data.reports.get(row["source_id"])
+        if report is None or not row["quote"] or report.body.count(row["quote"]) != 1:
+            continue
+        start = report.body_start + report.body.find(row["quote"])
+        quote_spans.setdefault(row["source_id"], []).append((start, start + len(row["quote"]), row["obs_id"]))
+    mentions_by_source = {}
+    for sid, report in data.reports.items():
+        mentions = extract_mentions(report.text, report.body_start, report.body_end)
+        mentions_by_source[sid] = mentions
+        decisions = decide(mentions, quote_spans.get(sid, []), by_source.get(sid, []))
+        data.decisions[sid] = decisions
+        for d in decisions:
+            if d.status == "undecided":
+                problems.append(Problem(
+                    f"{REPORTS_DIR}/{sources[sid]['file']}", 0, sid, "",
+                    f"number {d.mention.text!r} at offset {d.mention.start} is neither curated nor "
+                    f"excluded: …{d.mention.context}… (add an observation whose quote contains it, "
+                    f"or a row to exclusions.csv)"))
+    for row, sid, spans in placed:
+        inside = [m for m in mentions_by_source.get(sid, []) for start, end in spans
+                  if start <= m.start and m.end <= end]
+        if not inside:
+            problems.append(Problem(path, row.line, f"{sid}, {row['context']}", "mention",
+                                    f"{row['mention']!r} contains no number mention: the exclusion "
+                                    "matches nothing (remove it, or fix mention and context)"))
+
+
+def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
+    path = schema.EXPECTED_COUNTS.path
+    expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
+    for sid, decisions in sorted(data.decisions.items()):
+        actual = {"observations": sum(r["source_id"] == sid for r in data.tables["observations"]),
+                  "mentions": len(decisions),
+                  "excluded": sum(d.status == "excluded" for d in decisions)}
+        row = expected.get(sid)
+        if row is None:
+            problems.append(Problem(path, 0, sid, "source_id",
+                                    f"no expected counts for {sid}: add the row "
+                                    f"{sid},{actual['observations']},{actual['mentions']},{actual['excluded']}"))
+            continue
+        for name, value in actual.items():
+            if row[name].isdigit() and int(row[name]) != value:
+                problems.append(Problem(path, row.line, sid, name,
+                                        f"expected {row[name]}, found {value}: if the change is "
+                                        "intended, update expected_counts.csv in the same commit"))
+
+
 def load_raw(raw_dir: Path | str) -> RawData:
     """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem."""
     root = Path(raw_dir)
@@ -432,6 +502,8 @@ def load_raw(raw_dir: Path | str) -> RawData:
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
+    _check_audit(data, problems)
+    _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
     return data
