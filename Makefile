@@ -25,7 +25,7 @@ NOTEBOOK_SOURCES := $(addprefix src/analysis/,config.py dataset.py discourse.py 
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
-.PHONY: help setup lock audit data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
+.PHONY: help setup lock audit diff data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ validate: $(STAMP) ## Check data/raw and print every problem (writes nothing)
 
 audit: $(STAMP) ## Show, per report, how every number mention was decided (fails on undecided ones)
 	$(PY) -m analysis audit --raw $(RAW)
+
+diff: $(STAMP) ## What changed in the dataset since a revision: make diff REV=HEAD~1 (default HEAD)
+	$(PY) -m analysis diff $(or $(REV),HEAD)
 
 data: $(DATA_STAMP) ## Validate data/raw and rebuild data/processed (atomically; untouched on error)
 

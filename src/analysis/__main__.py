@@ -40,7 +40,41 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("kernel", help="register the project's Jupyter kernel in this environment")
     site_cmd = commands.add_parser("site", help="render executed notebooks and the index as HTML")
     site_cmd.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
+    add = commands.add_parser("add-source", help="archive a report, add its sources row, pre-fill candidates")
+    add.add_argument("file", type=Path)
+    for option in ("source-id", "headline", "publisher", "region", "period-start", "period-end"):
+        add.add_argument(f"--{option}", required=True)
+    for option in ("date-published", "original-url", "byline", "body-start", "body-end"):
+        add.add_argument(f"--{option}", default="")
+    add.add_argument("--date-precision", default="none",
+                     choices=["second", "minute", "day", "month", "year", "none"])
+    add.add_argument("--script", default="Simplified", choices=["Simplified", "Traditional"])
+    add.add_argument("--raw", type=Path, default=RAW_DIR)
+    diff_cmd = commands.add_parser("diff", help="what changed in the dataset since a git revision")
+    diff_cmd.add_argument("rev")
+    diff_cmd.add_argument("--raw", type=Path, default=RAW_DIR)
     args = parser.parse_args(argv)
+    if args.command == "add-source":
+        from .curation import AddSourceError, add_source
+
+        try:
+            sheet = add_source(args.file, source_id=args.source_id, headline=args.headline,
+                               publisher=args.publisher, region_code=args.region,
+                               period_start=args.period_start, period_end=args.period_end,
+                               date_published=args.date_published, date_precision=args.date_precision,
+                               original_url=args.original_url, byline=args.byline, script=args.script,
+                               body_start=args.body_start, body_end=args.body_end, raw_dir=args.raw)
+        except AddSourceError as exc:
+            print(f"add-source: {exc}", file=sys.stderr)
+            return 1
+        print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {sheet}")
+        return 0
+    if args.command == "diff":
+        from .curation import diff
+
+        changes = diff(args.rev, args.raw)
+        print("\n".join(changes) if changes else f"no change in the dataset since {args.rev}")
+        return 0
     if args.command in ("runs", "execute", "kernel", "site"):
         return _notebook_command(args)
     # Imported here, not at the top: executing a notebook run needs none of it (cn2an alone

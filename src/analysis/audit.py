@@ -10,7 +10,7 @@ word-only zero claims (没有发生, 杜绝) are not numerals and are curated wh
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .numbers import find_mentions
@@ -54,14 +54,17 @@ def extract_mentions(text: str, start: int = 0, end: int | None = None) -> list[
     end = len(text) if end is None else end
     body = text[start:end]
     found: list[NumberMention] = []
-    taken: list[tuple[int, int]] = []
+    ordinal_starts: list[int] = []
+    ordinal_ends: list[int] = []
     for m in _ORDINAL.finditer(body):
         a, b = start + m.start(), start + m.end()
         found.append(NumberMention(a, b, m.group(0), "ordinal", "", "exact", _around(text, a, b, start, end)))
-        taken.append((a, b))
+        ordinal_starts.append(a)
+        ordinal_ends.append(b)
     for m in find_mentions(body):
         a, b = start + m.start, start + m.end
-        if any(x <= a and b <= y for x, y in taken):
+        i = bisect_right(ordinal_starts, a) - 1
+        if i >= 0 and b <= ordinal_ends[i]:
             continue  # the numeral of an ordinal (第一)
         if m.is_zero_claim:
             if m.text != "零":

@@ -10,6 +10,7 @@ says". Values are :class:`~decimal.Decimal` so that 35.58万 is exactly 355800.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -127,15 +128,24 @@ _ZERO = re.compile("|".join(ZERO_MARKERS))
 _NUMERAL_CHARS = frozenset(_CN_DIGITS + _CN_UNITS + "0123456789")
 
 
-def _direction_before(text: str, position: int) -> int:
-    """The sign of the nearest direction word before ``position`` (0 when there is none)."""
-    sign = 0
-    for m in _DIRECTION.finditer(text, 0, position):
-        sign = _SIGN[m.group(0)]
-    return sign
+def _direction_words(text: str) -> tuple[list[int], list[int]]:
+    """Ends and signs of the direction words in ``text``, in order (found once per text)."""
+    ends, signs = [], []
+    for m in _DIRECTION.finditer(text):
+        ends.append(m.end())
+        signs.append(_SIGN[m.group(0)])
+    return ends, signs
 
 
-def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True) -> Mention | None:
+def _direction_before(directions: tuple[list[int], list[int]], position: int) -> int:
+    """The sign of the nearest direction word ending at or before ``position`` (0: none)."""
+    ends, signs = directions
+    i = bisect_right(ends, position)
+    return signs[i - 1] if i else 0
+
+
+def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True,
+                        directions: tuple[list[int], list[int]] | None = None) -> Mention | None:
     g = m.groupdict()
     prefix = g["prefix"]
     qualifier = "exact"
@@ -182,13 +192,14 @@ def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True) ->
         value=value,
         qualifier=qualifier,
         is_percent=is_percent,
-        direction=_direction_before(text, start),
+        direction=_direction_before(directions or _direction_words(text[:start]), start),
     )
 
 
 def find_mentions(text: str) -> list[Mention]:
     """Every number expression in ``text``, in order, and the zero claims."""
     mentions: list[Mention] = []
+    directions = _direction_words(text)
     for m in _MENTION.finditer(text):
         if not m.group(0) or not any(c.isdigit() or c in _CN_DIGITS + _CN_UNITS for c in m.group(0)):
             continue
@@ -196,7 +207,7 @@ def find_mentions(text: str) -> list[Mention]:
         if chinese is not None and set(chinese) <= {"零", "〇"}:
             continue  # a bare 零 is a zero claim, found below
         try:
-            mention = _mention_from_match(m, text)
+            mention = _mention_from_match(m, text, directions=directions)
         except NumberParseError:
             continue  # characters that only look like a numeral
         if mention is not None:

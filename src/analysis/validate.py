@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
+from collections import Counter
 import io
 import re
 from dataclasses import dataclass, field
@@ -464,8 +466,9 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
 def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
     path = schema.EXPECTED_COUNTS.path
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
+    observations = Counter(r["source_id"] for r in data.tables["observations"])
     for sid, decisions in sorted(data.decisions.items()):
-        actual = {"observations": sum(r["source_id"] == sid for r in data.tables["observations"]),
+        actual = {"observations": observations[sid],
                   "mentions": len(decisions),
                   "excluded": sum(d.status == "excluded" for d in decisions)}
         row = expected.get(sid)
@@ -483,6 +486,18 @@ def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
 
 def load_raw(raw_dir: Path | str) -> RawData:
     """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem."""
+    # Hundreds of thousands of small objects, none cyclic: the cyclic collector would walk them
+    # again and again (validating the 100,000-row benchmark: 13.3 s with it on, 11.9 s off).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_raw(raw_dir)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _load_raw(raw_dir: Path | str) -> RawData:
     root = Path(raw_dir)
     problems: list[Problem] = []
     if not root.is_dir():
