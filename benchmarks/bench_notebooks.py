@@ -13,7 +13,6 @@ it changes no file's content (only touches modification times).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
