@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 from .numbers import find_mentions
 
-EXCLUSION_REASONS = ("date", "programme_name", "structural_label", "rhetorical", "anecdote_detail",
-                     "duplicate", "other")
 CONTEXT_CHARS = 12
 _ORDINAL = re.compile(r"第(?:[一二两三四五六七八九十百千零〇]+|\d+)")
 _RANGE_JOINERS = ("至", "到", "-", "~", "—", "－")

@@ -96,10 +96,9 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
     for row in sorted(t["observations"], key=_obs_sort_key):
         region = regions[row["region_code"]]
         indicator = indicators[row["indicator_code"]]
-        report = data.reports[row["source_id"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"])
-        quote_start = report.body_start + report.body.find(row["quote"])
+        quote_start = data.quote_starts[row["obs_id"]]
         base = ("", "")
         if row["base_period_start"]:
             base = (parse_period(row["base_period_start"])[0].isoformat(),

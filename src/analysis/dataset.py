@@ -107,12 +107,6 @@ def provenance(observations: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
                    "qualifier", "unit", "quote", "quote_start", "source_id", "headline", "file"]]
 
 
-def coverage_matrix(data: Dataset) -> pd.DataFrame:
-    """Observations per report (rows) and theme (columns)."""
-    matrix = pd.crosstab(data.observations["source_id"], data.observations["theme_code"])
-    return matrix.reindex(columns=sorted(data.themes["theme_code"]), fill_value=0)
-
-
 def comparable_indicators(observations: pd.DataFrame) -> pd.Series:
     """Indicators observed for more than one region or period: the ones a comparison can show.
 
@@ -139,12 +133,12 @@ def split_comparable(data: Dataset, theme_code: str) -> tuple[pd.DataFrame, pd.D
     comparable = comparable_indicators(data.observations)
     in_group = obs["indicator_code"].isin(comparable.index)
     alone = obs[~in_group].copy()
-    alone["reason"] = alone.apply(lambda row: _why_alone(row, data.observations), axis=1)
+    alone["reason"] = alone["measure"].map(_why_alone)
     return obs[in_group].copy(), alone
 
 
-def _why_alone(row: pd.Series, observations: pd.DataFrame) -> str:
-    if row["measure"] == "change_unspecified":
+def _why_alone(measure: str) -> str:
+    if measure == "change_unspecified":
         return "a change of a rate given as N% without saying points or percent: comparable with nothing"
     return ("the only region and period with this indicator (other observations in the theme differ "
             "in indicator, measure or unit)")

@@ -11,7 +11,7 @@ def indicator_values(data: Dataset, indicator_code: str, level: str, per_capita:
     """One value per region at ``level``: the observation with the latest period end.
 
     Observations of other levels are left out (a province total is not a prefecture's value), and
-    so are qualifiers other than exact when ``per_capita`` is asked for the wrong kind of measure.
+    with ``per_capita`` so are those without a per-capita value.
     """
     obs = data.observations
     obs = obs[(obs["indicator_code"] == indicator_code) & (obs["region_level"] == level)]
@@ -44,13 +44,13 @@ def best_indicator(data: Dataset, theme_code: str, level: str) -> str | None:
     return spread.iloc[0]["indicator_code"]
 
 
-def unit_at_level(data: Dataset, region_code: str, level: str) -> str | None:
+def unit_at_level(data: Dataset, region_code: str, level: str, regions=None) -> str | None:
     """The region at ``level`` that contains ``region_code`` (itself when it is at that level).
 
     A county administered by the province (天门) is its own unit on prefecture maps, as it is in
     the boundary file's city layer. None when the region is above ``level``.
     """
-    regions = data.regions.set_index("region_code")
+    regions = data.regions.set_index("region_code") if regions is None else regions
     rank = {"province": 0, "prefecture": 1, "county": 2, "township": 3}
     code = region_code
     while code:
@@ -68,8 +68,9 @@ def unit_at_level(data: Dataset, region_code: str, level: str) -> str | None:
 def evidence_counts(data: Dataset, level: str) -> pd.DataFrame:
     """Observations per region at ``level``, counting those about the region or any unit inside it."""
     rows = []
+    regions = data.regions.set_index("region_code")
     for obs in data.observations.itertuples():
-        unit = unit_at_level(data, obs.region_code, level)
+        unit = unit_at_level(data, obs.region_code, level, regions)
         if unit:
             rows.append({"region_code": unit, "obs_id": obs.obs_id, "source_id": obs.source_id})
     frame = pd.DataFrame(rows, columns=["region_code", "obs_id", "source_id"])

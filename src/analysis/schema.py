@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 
+# Why a number mention is not an observation (exclusions.csv).
+EXCLUSION_REASONS = ("date", "programme_name", "structural_label", "rhetorical", "anecdote_detail",
+                     "duplicate", "other")
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 REGION_CODE = r"^\d{6}(\d{3})?$"
 SLUG = r"^[a-z][a-z0-9_]*$"
@@ -223,8 +226,7 @@ EXCLUSIONS = Table(
               "The mention with enough characters around it to occur exactly once in the body.",
               required=True),
         field("reason", "string", "Why it is not an observation.", required=True,
-              enum=["date", "programme_name", "structural_label", "rhetorical", "anecdote_detail",
-                    "duplicate", "other"]),
+              enum=list(EXCLUSION_REASONS)),
         field("note", "string", "What the number is; required when the reason is other."),
     ],
     ["source_id", "context"],

@@ -82,6 +82,7 @@ class RawData:
     tables: dict[str, list[Row]]
     reports: dict[str, Report] = field(default_factory=dict)
     decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
+    quote_starts: dict[str, int] = field(default_factory=dict)  # obs_id → offset in the text
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -370,6 +371,21 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
         _check_periods(table, row, "period_start", "period_end", problems)
         _check_periods(table, row, "base_period_start", "base_period_end", problems)
 
+        # Where the quote stands, found once here and used by the audit and the build.
+        report = data.reports.get(row["source_id"])
+        quote = row["quote"]
+        if report is not None and quote:
+            occurrences = report.body.count(quote)
+            if occurrences == 0:
+                where = ("it is outside the article body (page furniture)"
+                         if quote in report.text else "it is not in the normalized text")
+                problem("quote", f"quote not found in the article body of {row['source_id']}: {where}")
+            elif occurrences > 1:
+                problem("quote", f"quote occurs {occurrences} times in the article body of "
+                                 f"{row['source_id']}: lengthen it until it is unique")
+            else:
+                data.quote_starts[key] = report.body_start + report.body.find(quote)
+
         indicator = indicators.get(row["indicator_code"])
         if indicator is None:
             continue  # reported as an unknown indicator
@@ -394,20 +410,9 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
         if measure == "zero_claim" and value != 0:
             problem("value", f"a zero claim has the value 0, not {row['value']}")
 
-        report = data.reports.get(row["source_id"])
+        if key not in data.quote_starts:
+            continue  # the quote is not in the body: reported above
         quote = row["quote"]
-        if report is None or not quote:
-            continue
-        occurrences = report.body.count(quote)
-        if occurrences == 0:
-            where = ("it is outside the article body (page furniture)"
-                     if quote in report.text else "it is not in the normalized text")
-            problem("quote", f"quote not found in the article body of {row['source_id']}: {where}")
-            continue
-        if occurrences > 1:
-            problem("quote", f"quote occurs {occurrences} times in the article body of "
-                             f"{row['source_id']}: lengthen it until it is unique")
-            continue
         if row["qualifier"]:
             derivable = derivable_values(quote, measure)
             if (value, row["qualifier"]) not in derivable:
@@ -436,11 +441,10 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
         placed.append((row, row["source_id"], spans))
     quote_spans: dict[str, list[tuple[int, int, str]]] = {}
     for row in data.tables.get("observations", []):
-        report = data.reports.get(row["source_id"])
-        if report is None or not row["quote"] or report.body.count(row["quote"]) != 1:
-            continue
-        start = report.body_start + report.body.find(row["quote"])
-        quote_spans.setdefault(row["source_id"], []).append((start, start + len(row["quote"]), row["obs_id"]))
+        start = data.quote_starts.get(row["obs_id"])
+        if start is not None:
+            quote_spans.setdefault(row["source_id"], []).append(
+                (start, start + len(row["quote"]), row["obs_id"]))
     mentions_by_source = {}
     for sid, report in data.reports.items():
         mentions = extract_mentions(report.text, report.body_start, report.body_end)

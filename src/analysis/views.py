@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import dataset as ds
-from .plots import seaborn_theme, use_cjk_font
+from .plots import seaborn_theme
 
 OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_name_zh",
                        "indicator_name_en", "period_label", "value", "qualifier", "unit",
@@ -18,8 +18,7 @@ OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_
 
 def start(processed_dir: str = "") -> ds.Dataset:
     """Fonts, display options, and the dataset (from ``processed_dir`` if given)."""
-    seaborn_theme()
-    use_cjk_font()
+    seaborn_theme()  # also registers the CJK font
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.width", 200)
