@@ -20,8 +20,8 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 # What the data build reads, and what every notebook run reads: a change to any of these
 # re-executes the runs (data/processed files change only when their content does).
-BUILD_SOURCES := $(addprefix src/analysis/,audit.py build.py validate.py schema.py text.py numbers.py periods.py config.py)
-NOTEBOOK_SOURCES := $(addprefix src/analysis/,config.py dataset.py discourse.py execute.py geo.py maps.py plots.py views.py)
+BUILD_SOURCES := src/analysis/config.py $(wildcard src/analysis/build/*.py)
+NOTEBOOK_SOURCES := src/analysis/config.py src/analysis/publish/execute.py $(wildcard src/analysis/questions/*.py)
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
@@ -64,7 +64,7 @@ $(DATA_STAMP): $(STAMP) $(shell find $(RAW) -type f 2>/dev/null) $(BUILD_SOURCES
 	@mkdir -p $(@D) && touch $@
 $(PROCESSED_FILES): $(DATA_STAMP) ;
 
-$(KERNEL): $(STAMP) src/analysis/execute.py
+$(KERNEL): $(STAMP) src/analysis/publish/execute.py
 	$(PY) -m analysis kernel
 
 $(RUNS_MK): notebooks/runs.yaml $(STAMP)

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from analysis.config import PROJ_ROOT
-from analysis.execute import BUILD_NOTEBOOKS, KERNEL_NAME
-from analysis.runs import load_runs
+from analysis.publish.execute import BUILD_NOTEBOOKS, KERNEL_NAME
+from analysis.publish.runs import load_runs
 
 JOBS = os.cpu_count() or 2
 
@@ -38,7 +38,7 @@ def empty_notebook_seconds(repeats: int = 5) -> tuple[float, float]:
     """
     import nbformat
 
-    from analysis.execute import _import_papermill
+    from analysis.publish.execute import _import_papermill
 
     papermill = _import_papermill()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
@@ -48,7 +48,7 @@ def empty_notebook_seconds(repeats: int = 5) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "empty.ipynb", Path(tmp) / "out.ipynb"
         nbformat.write(nb, source)
-        script = ("import analysis.__main__, analysis.execute as e, analysis.runs as r; r.load_runs(); "
+        script = ("import analysis.__main__, analysis.publish.execute as e, analysis.publish.runs as r; r.load_runs(); "
                   f"e._import_papermill().execute_notebook({str(source)!r}, {str(out)!r}, "
                   f"kernel_name={KERNEL_NAME!r}, progress_bar=False, log_output=False)")
         for _ in range(repeats):

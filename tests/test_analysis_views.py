@@ -4,10 +4,10 @@ import re
 
 import pandas as pd
 
-from analysis import dataset as ds
-from analysis import discourse, maps
-from analysis.runs import RunList, Run
-from analysis.site import index_html, run_summary
+from analysis.questions import dataset as ds
+from analysis.questions import discourse, maps
+from analysis.publish.runs import RunList, Run
+from analysis.publish.site import index_html, run_summary
 
 DATA = ds.load()
 
@@ -92,7 +92,7 @@ def test_run_summary_reads_the_tagged_cell():
 
 
 def test_chart_numbers_are_written_in_full():
-    from analysis.plots import format_value
+    from analysis.questions.plots import format_value
 
     assert [format_value(x) for x in (600000, 98.76, 0.2156, -10.2, 1245.0)] == \
         ["600,000", "98.76", "0.2156", "-10.2", "1,245"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from analysis.audit import extract_mentions
-from analysis.build import build
-from analysis.validate import ValidationFailed, load_raw
+from analysis.build.audit import extract_mentions
+from analysis.build.processed import build
+from analysis.build.validate import ValidationFailed, load_raw
 from conftest import edit_row, read_rows, write_rows
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import schema
+from analysis.build import schema
 from analysis.__main__ import main
-from analysis.build import build, csv_bytes, inert, interval, processed_files
+from analysis.build.processed import build, csv_bytes, inert, interval, processed_files
 from analysis.config import PROCESSED_DIR, RAW_DIR
-from analysis.validate import load_raw
+from analysis.build.validate import load_raw
 from conftest import edit_row
 
 

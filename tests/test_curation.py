@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import dataset
-from analysis.build import build
-from analysis.curation import AddSourceError, add_source, diff, suggest_indicator
-from analysis.runs import required_runs
-from analysis.validate import load_raw
+from analysis.questions import dataset
+from analysis.build.processed import build
+from analysis.build.curation import AddSourceError, add_source, diff, suggest_indicator
+from analysis.publish.runs import required_runs
+from analysis.build.validate import load_raw
 from conftest import read_rows, write_rows
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example_report.txt"

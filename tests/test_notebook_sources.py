@@ -5,8 +5,8 @@ import json
 import pytest
 
 from analysis.config import PROJ_ROOT
-from analysis.execute import KERNEL_NAME, clean_notebook
-from analysis.runs import Run, load_runs, makefile_fragment
+from analysis.publish.execute import KERNEL_NAME, clean_notebook
+from analysis.publish.runs import Run, load_runs, makefile_fragment
 
 NOTEBOOKS = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
 

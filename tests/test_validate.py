@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import build
-from analysis.validate import ValidationFailed, load_raw
+from analysis.build.processed import build
+from analysis.build.validate import ValidationFailed, load_raw
 from conftest import edit_row, read_rows, write_rows
 
 OBS = "observations.csv"

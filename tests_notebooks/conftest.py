@@ -2,8 +2,8 @@
 
 import pytest
 
-from analysis.execute import BUILD_NOTEBOOKS
-from analysis.site import SITE_DIR
+from analysis.publish.execute import BUILD_NOTEBOOKS
+from analysis.publish.site import SITE_DIR
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from analysis import dataset
-from analysis.execute import execute_run
-from analysis.runs import load_runs, missing_runs
-from analysis.site import render_notebook
+from analysis.questions import dataset
+from analysis.publish.execute import execute_run
+from analysis.publish.runs import load_runs, missing_runs
+from analysis.publish.site import render_notebook
 
 
 def outputs_text(notebook: dict) -> str:
@@ -58,7 +58,7 @@ def test_two_executions_give_the_same_outputs_and_html(executed, tmp_path):
 
 def test_a_missing_glyph_fails_the_kernel(tmp_path):
     """The kernel's start-up turns matplotlib's missing-glyph warning into an error."""
-    code = ("import analysis.execute as a; a.kernel_startup()\n"
+    code = ("import analysis.publish.execute as a; a.kernel_startup()\n"
             "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
             "plt.rcParams['font.sans-serif'] = ['DejaVu Sans']\n"
             "fig, ax = plt.subplots(); ax.set_title('平安'); fig.savefig(r'%s')\n" % (tmp_path / "x.png"))

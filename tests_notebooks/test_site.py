@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from analysis.runs import load_runs
+from analysis.publish.runs import load_runs
 
 
 class Links(HTMLParser):

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     diff_cmd.add_argument("--raw", type=Path, default=RAW_DIR)
     args = parser.parse_args(argv)
     if args.command == "add-source":
-        from .curation import AddSourceError, add_source
+        from .build.curation import AddSourceError, add_source
 
         try:
             sheet = add_source(args.file, source_id=args.source_id, headline=args.headline,
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {sheet}")
         return 0
     if args.command == "diff":
-        from .curation import diff
+        from .build.curation import diff
 
         changes = diff(args.rev, args.raw)
         print("\n".join(changes) if changes else f"no change in the dataset since {args.rev}")
@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return _notebook_command(args)
     # Imported here, not at the top: executing a notebook run needs none of it (cn2an alone
     # takes 0.3 s to import, once per run).
-    from .build import build, processed_files
-    from .validate import ValidationFailed, load_raw
+    from .build.processed import build, processed_files
+    from .build.validate import ValidationFailed, load_raw
 
     try:
         if args.command == "validate":
@@ -117,20 +117,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _notebook_command(args) -> int:
     if args.command == "kernel":
-        from .execute import install_kernel
+        from .publish.execute import install_kernel
 
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
-        from .execute import execute_run
+        from .publish.execute import execute_run
 
         print(f"executed {execute_run(args.run_id)}")
     elif args.command == "site":
-        from .site import SITE_DIR, build_site
+        from .publish.site import SITE_DIR, build_site
 
         print(f"site written to {build_site(args.out or SITE_DIR)}")
     else:
-        from . import dataset
-        from .runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
+        from .questions import dataset
+        from .publish.runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
 
         listed = load_runs()
         if args.update or args.check:

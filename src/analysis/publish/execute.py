@@ -1,7 +1,7 @@
 """Executing one run with papermill, and the kernel every run uses.
 
 The kernel is registered inside the project's ``.venv`` (``python -m analysis kernel``) and runs
-``analysis.execute.kernel_startup`` before any cell: the CJK font is registered and a missing glyph
+``analysis.publish.execute.kernel_startup`` before any cell: the CJK font is registered and a missing glyph
 becomes an error, whatever the notebook does. Executed notebooks are cleaned of timing metadata,
 so that two builds give the same outputs.
 """
@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .config import PROJ_ROOT
+from ..config import PROJ_ROOT
 from .runs import NOTEBOOK_DIR, load_runs
 
 KERNEL_NAME = "pingan-hubei-hunan"
@@ -24,12 +24,12 @@ FAILED_NOTEBOOKS = PROJ_ROOT / "build" / "failed"
 
 def kernel_startup() -> None:
     """Runs in every kernel before the first cell."""
-    from .plots import seaborn_theme
+    from ..questions.plots import seaborn_theme
 
     seaborn_theme()  # registers the CJK font after seaborn's theme (which resets the font list)
     # Every notebook imports these: importing them here once makes the notebooks' own imports
     # instant, and their cost part of the kernel's start-up (the floor the benchmark measures).
-    from . import dataset, discourse, maps, views  # noqa: F401
+    from ..questions import dataset, discourse, maps, views  # noqa: F401
 
 
 def install_kernel(prefix: Path | None = None) -> Path:
@@ -39,7 +39,7 @@ def install_kernel(prefix: Path | None = None) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     spec = {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.exec_lines=import analysis.execute as _a; _a.kernel_startup(); del _a"],
+                 "--IPKernelApp.exec_lines=import analysis.publish.execute as _a; _a.kernel_startup(); del _a"],
         "display_name": "Python (Ping'an Hubei-Hunan)",
         "language": "python",
         "metadata": {"debugger": False},

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import PROJ_ROOT
+from ..config import PROJ_ROOT
 
 RUNS_FILE = PROJ_ROOT / "notebooks" / "runs.yaml"
 NOTEBOOK_DIR = PROJ_ROOT / "notebooks"
@@ -72,8 +72,8 @@ def load_runs(path: Path = RUNS_FILE) -> RunList:
 
 def required_runs(data) -> list[Run]:
     """The runs the data call for (see the module docstring)."""
-    from . import dataset as ds  # pandas and geopandas: not needed to execute a run
-    from .maps import best_indicator
+    from ..questions import dataset as ds  # pandas and geopandas: not needed to execute a run
+    from ..questions.maps import best_indicator
 
     runs = [Run("01_dataset", {"processed_dir": ""}, "五份报告 The five reports")]
     for code in ds.regions_with_observations(data):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import PROCESSED_DIR
+from ..config import PROCESSED_DIR
 
 NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",

