@@ -151,3 +151,21 @@ def test_qualifiers_are_read_around_any_number(n, form):
 def test_every_number_in_a_sentence_is_found(values, unit):
     sentence = "共" + ",".join(f"{v}{unit}" for v in values) + "。"
     assert [m.value for m in find_mentions(sentence)] == values
+
+
+@given(st.integers(1, 10), st.booleans(), st.sampled_from(["", "近", "约", "超"]),
+       st.sampled_from(["", "以上", "左右"]))
+def test_cheng_is_tenths_of_the_whole(n, arabic, prefix, suffix):
+    """三成 = 30%, 近三成 = nearly 30%, 两成左右 = about 20%, 九成以上 = more than 90%."""
+    numeral = str(n) if arabic else ("两" if n == 2 else cn2an.an2cn(n))
+    text = f"参与率{prefix}{numeral}成{suffix},"
+    (mention,) = find_mentions(text)
+    expected_qualifier = {"以上": "more_than", "左右": "about"}.get(suffix) or \
+        {"近": "nearly", "约": "about", "超": "more_than"}.get(prefix, "exact")
+    assert (mention.value, mention.qualifier, mention.is_percent) == (Decimal(10 * n), expected_qualifier, True)
+    assert parse_number(f"{prefix}{numeral}成{suffix}") == (Decimal(10 * n), expected_qualifier)
+
+
+@pytest.mark.parametrize("text", ["成立三个中心", "三成员", "一成不变", "建成五个", "十成为"])
+def test_cheng_that_begins_a_word_is_not_tenths(text):
+    assert not any(m.is_percent for m in find_mentions(text))

@@ -19,9 +19,20 @@ def _compare(expected: dict[str, bytes], out_dir: Path) -> list[str]:
     return differences
 
 
+class CommandError(Exception):
+    """Bad input to a command, answered in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors in one line (the usage itself is in --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m analysis", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, text in (("validate", "check the raw data; print every problem"),
                        ("audit", "check the raw data and print, per report, how every number was decided"),
                        ("build", "check the raw data, then rebuild the processed data atomically"),
@@ -54,6 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     diff_cmd.add_argument("rev")
     diff_cmd.add_argument("--raw", type=Path, default=RAW_DIR)
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CommandError as exc:
+        print(f"python -m analysis {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _existing_directory(path: Path, option: str) -> None:
+    if not path.is_dir():
+        raise CommandError(f"{option} {path}: no such directory")
+
+
+def _dispatch(args) -> int:
     if args.command == "add-source":
         from .build.curation import AddSourceError, add_source
 
@@ -65,14 +89,16 @@ def main(argv: list[str] | None = None) -> int:
                                original_url=args.original_url, byline=args.byline, script=args.script,
                                body_start=args.body_start, body_end=args.body_end, raw_dir=args.raw)
         except AddSourceError as exc:
-            print(f"add-source: {exc}", file=sys.stderr)
-            return 1
+            raise CommandError(str(exc)) from None
         print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {sheet}")
         return 0
     if args.command == "diff":
         from .build.curation import diff
 
-        changes = diff(args.rev, args.raw)
+        try:
+            changes = diff(args.rev, args.raw)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         print("\n".join(changes) if changes else f"no change in the dataset since {args.rev}")
         return 0
     if args.command in ("runs", "execute", "kernel", "site"):
@@ -82,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     from .build.processed import build, processed_files
     from .build.validate import ValidationFailed, load_raw
 
+    _existing_directory(args.raw, "--raw")
+    if args.command == "check-processed":
+        _existing_directory(args.out, "--out")
     try:
         if args.command == "validate":
             data = load_raw(args.raw)
@@ -91,13 +120,16 @@ def main(argv: list[str] | None = None) -> int:
             from collections import Counter
 
             data = load_raw(args.raw)
-            print(f"{'report':<22}{'mentions':>9}{'curated':>9}  excluded by reason")
+            print(f"{'report':<22}{'mentions':>9}{'curated':>9}  {'as value/period/base/label':<28}"
+                  "excluded by reason")
             for sid, decisions in sorted(data.decisions.items()):
-                curated = sum(d.status == "curated" for d in decisions)
-                reasons = Counter(d.by for d in decisions if d.status == "excluded")
-                print(f"{sid:<22}{len(decisions):>9}{curated:>9}  "
+                curated = [d for d in decisions if d.status == "curated"]
+                roles = Counter(role for d in curated for role in d.role.split("+"))
+                reasons = Counter(d.role for d in decisions if d.status == "excluded")
+                by_role = "/".join(str(roles[r]) for r in ("value", "period", "base_period", "label"))
+                print(f"{sid:<22}{len(decisions):>9}{len(curated):>9}  {by_role:<28}"
                       + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
-            print("every number mention is curated or excluded")
+            print("every number mention is curated (with a role in an observation quoting it) or excluded")
         elif args.command == "build":
             files = build(args.raw, args.out)
             print(f"{args.out}: built {len(files)} files from {args.raw}")
@@ -109,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"{args.out}: identical to a fresh build of {args.raw}")
     except ValidationFailed as failure:
+        # Not bad input but bad data: every problem, one per line, then the count.
         print(failure.report(), file=sys.stderr)
         print(f"{len(failure.problems)} problem(s) in {args.raw}; nothing was written.", file=sys.stderr)
         return 1
+    except OSError as exc:
+        raise CommandError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
     return 0
 
 
@@ -122,6 +157,10 @@ def _notebook_command(args) -> int:
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
         from .publish.execute import execute_run
+        from .publish.runs import load_runs
+
+        if args.run_id not in load_runs().by_id():
+            raise CommandError(f"no run {args.run_id!r}: the runs are listed in notebooks/runs.yaml")
 
         print(f"executed {execute_run(args.run_id)}")
     elif args.command == "site":
@@ -132,7 +171,10 @@ def _notebook_command(args) -> int:
         from .questions import dataset
         from .publish.runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
 
-        listed = load_runs()
+        try:
+            listed = load_runs()
+        except (ValueError, KeyError, OSError) as exc:
+            raise CommandError(f"notebooks/runs.yaml: {exc}") from None
         if args.update or args.check:
             missing = missing_runs(listed, dataset.load())
             if args.update and missing:

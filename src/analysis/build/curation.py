@@ -16,11 +16,13 @@ from pathlib import Path
 from . import schema
 from .audit import extract_mentions
 from ..config import PROJ_ROOT
-from .text import TextDecodingError, decode_utf8, normalize
+from .periods import PeriodError, parse_period
+from .text import TextDecodingError, decode_utf8, normalize, normalize_fragment
 
 CANDIDATES_DIR = PROJ_ROOT / "build" / "candidates"
 _CLAUSE = re.compile(r"[^,。;!?\n,;]+")
 # Words that end most indicator names without naming the concept (数 = "number of").
+_NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿")
 _NAME_TAIL = re.compile(r"(变化率|变化|数|率|人数|次数|期限|年数|零发生)$")
 
 
@@ -71,11 +73,16 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
                raw_dir: Path | None = None, candidates_dir: Path = CANDIDATES_DIR) -> Path:
     """Archive ``file`` under raw/reports, add its sources row, write a candidate sheet.
 
-    Refuses a file that is not UTF-8 text, one already archived (same checksum), an unknown
-    region, and a source_id already used. Returns the path of the candidate sheet.
+    Refuses, writing nothing: a file that is not UTF-8 text, one already archived (same
+    checksum), an unknown region, a source_id already used, a period that is not a date, and a
+    body marker that is not found exactly once after the same normalization as the text (markers
+    are normalized too: a full-width comma typed as printed finds the half-width one). Returns
+    the path of the candidate sheet.
     """
     raw = Path(raw_dir) if raw_dir else PROJ_ROOT / "data" / "raw"
     file = Path(file)
+    if not file.is_file():
+        raise AddSourceError(f"{file}: no such file")
     data = file.read_bytes()
     try:
         text = decode_utf8(data, file.name)
@@ -95,14 +102,21 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
     _, regions = _read_csv(raw / schema.REGIONS.path)
     if region_code not in {r["region_code"] for r in regions}:
         raise AddSourceError(f"unknown region {region_code!r}: add it to regions.csv first")
+    for name, value in (("period-start", period_start), ("period-end", period_end)):
+        try:
+            parse_period(value)
+        except PeriodError as exc:
+            raise AddSourceError(f"--{name}: {exc}") from None
     target = raw / "reports" / file.name
     if target.exists():
         raise AddSourceError(f"{target} exists with other content: rename the file")
 
     normalized = normalize(text, script)
-    lines = normalized.splitlines()
-    body_start = body_start or lines[0][:20]
-    body_end = body_end or lines[-1][-20:]
+    lines = normalized.splitlines() or [""]
+    body_start = _marker(normalized, "body-start", body_start, lines[0][:20], file, script)
+    body_end = _marker(normalized, "body-end", body_end, lines[-1][-20:], file, script)
+    if normalized.find(body_end) + len(body_end) <= normalized.find(body_start):
+        raise AddSourceError(f"--body-end {body_end!r} comes before --body-start {body_start!r} in {file.name}")
     shutil.copyfile(file, target)
     _append_row(raw / schema.SOURCES.path, header, {
         "source_id": source_id, "file": file.name, "sha256": digest, "headline": headline,
@@ -114,6 +128,41 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
     })
     return write_candidates(source_id, normalized, body_start, body_end, region_code,
                             period_start, period_end, raw, candidates_dir)
+
+
+def _marker(normalized: str, option: str, given: str, default: str, file: Path, script: str) -> str:
+    """The marker as it stands in the normalized text, found exactly once, or a refusal."""
+    marker = normalize_fragment(given, script) if given else default
+    count = normalized.count(marker) if marker else 0
+    if count != 1:
+        if given:
+            shown = repr(given) + (f" (normalized: {marker!r})" if marker != given else "")
+        else:
+            shown = f"(not given; the default {marker!r} is the start or end of the file)"
+        raise AddSourceError(f"--{option} {shown} occurs {count} times in the normalized text of "
+                             f"{file.name}; give words that occur exactly once")
+    return marker
+
+
+def _suggested_exclusion(mention, normalized: str) -> str:
+    """A reason a curator will often choose for a mention of this shape ("" when it looks like
+    data): dates; ordinals (第一时间, 第一方阵); phone numbers; programme names (清风2025, a number in
+    quotation marks such as “1234”工程)."""
+    if mention.kind in ("date", "phone"):
+        return {"date": "date", "phone": "other"}[mention.kind]
+    if mention.kind == "ordinal":
+        return "rhetorical"
+    start, end = mention.start, mention.end
+    while start > 0 and normalized[start - 1] in _NUMERAL_CHARS:
+        start -= 1  # 十四五 is read as 十四 + 五: look at the whole run
+    while end < len(normalized) and normalized[end] in _NUMERAL_CHARS:
+        end += 1
+    before, after = normalized[start - 1 : start], normalized[end : end + 1]
+    if re.fullmatch(r"(19|20)\d\d", mention.text) and re.match(r"[\u4e00-\u9fff]", before) and after != "年":
+        return "programme_name"  # a year glued to a name: 雷火2023, 清风2025
+    if before and after and before in "“\"「『" and after in "”\"」』":
+        return "programme_name"  # “1234”工程, “135”机制
+    return ""
 
 
 def write_candidates(source_id: str, normalized: str, body_start: str, body_end: str,
@@ -129,14 +178,17 @@ def write_candidates(source_id: str, normalized: str, body_start: str, body_end:
     rows = []
     for n, m in enumerate(extract_mentions(normalized, lo, hi), start=1):
         clause = _unique_clause(body, m.start - lo, m.end - lo)
-        suggestion = "" if m.kind in ("date", "ordinal") else suggest_indicator(clause, indicators)
+        exclusion = _suggested_exclusion(m, normalized)
+        suggestion = "" if exclusion else suggest_indicator(clause, indicators)
         rows.append({
             "obs_id": f"{source_id}-{n:03d}", "source_id": source_id, "region_code": region_code,
             "indicator_code": suggestion, "period_start": period_start, "period_end": period_end,
+            # The review period, until the curator finds the figure's own period in the text.
+            "period_basis": "review_period_assumed",
             "value": m.value, "unit": units.get(suggestion, ""), "qualifier": m.qualifier,
-            "base_period_start": "", "base_period_end": "", "quote": clause,
-            "curator_note": "", "mention": m.text, "kind": m.kind,
-            "suggested_exclusion": {"date": "date", "ordinal": "rhetorical"}.get(m.kind, ""),
+            "scope": "region_total", "base_period_start": "", "base_period_end": "", "quote": clause,
+            "label_numbers": "", "curator_note": "", "mention": m.text, "kind": m.kind,
+            "suggested_exclusion": exclusion,
         })
     candidates_dir.mkdir(parents=True, exist_ok=True)
     path = candidates_dir / f"{source_id}.csv"
@@ -156,7 +208,7 @@ def _table_at(rev: str, path: str, repo: Path) -> list[dict[str, str]]:
         message = shown.stderr.decode("utf-8", "replace").strip()
         if "exists on disk, but not in" in message or "does not exist in" in message:
             return []
-        raise ValueError(f"git show {rev}:{path}: {message}")
+        raise ValueError(f"git show {rev}:{path}: {message.splitlines()[0] if message else 'failed'}")
     return list(csv.DictReader(io.StringIO(shown.stdout.decode("utf-8-sig"))))
 
 
@@ -164,6 +216,10 @@ def diff(rev: str, raw_dir: Path | None = None, repo: Path = PROJ_ROOT) -> list[
     """Observations added, removed and changed (field by field) between ``rev`` and the tree,
     and changes of the expected counts and exclusions. ``raw_dir`` lies inside ``repo``."""
     raw = Path(raw_dir) if raw_dir else Path(repo) / "data" / "raw"
+    known = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=repo,
+                           capture_output=True)
+    if known.returncode != 0:
+        raise ValueError(f"{rev!r} is not a revision of {repo} (give a commit, a branch, HEAD or HEAD~1)")
     out = []
     for table, key in ((schema.OBSERVATIONS, "obs_id"), (schema.EXPECTED_COUNTS, "source_id"),
                        (schema.EXCLUSIONS, None)):

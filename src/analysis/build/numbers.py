@@ -48,6 +48,9 @@ _CN_DIGITS = "零〇一二两三四五六七八九"
 # Measure words that may stand between a number and 以上/左右 (300人左右, 10起以上).
 _CLASSIFIERS = "人个件起名次户场元家所条项处批期辆台座套份类天年月"
 _CN_UNITS = "十百千万亿"
+# 成 after a numeral is tenths (三成 = 30%, 近三成 = nearly 30%), except where 成 begins a word
+# (三成员, 一成不变, 两成立).
+_TENTHS = "成(?![员立为效功果本绩熟长就都交不])"
 _prefix = "|".join(sorted(PREFIX_QUALIFIERS, key=len, reverse=True))
 _mult = "|".join(sorted(MULTIPLIERS, key=len, reverse=True))
 
@@ -67,7 +70,7 @@ _MENTION = re.compile(
         (?P<mult_c>{_mult})?
     )
     (?P<infix_after>[余多](?![少]))?
-    (?P<percent>%|个百分点)?
+    (?P<percent>%|个百分点|{_TENTHS})?
     (?:[{_CLASSIFIERS}]?(?P<suffix>以上|左右))?
     """,
     re.VERBOSE,
@@ -179,6 +182,8 @@ def _mention_from_match(m: re.Match, text: str, in_running_text: bool = True,
         if infix or g["infix_after"]:
             qualifier = "more_than"
         is_percent = g["percent"] is not None
+        if g["percent"] == "成":
+            value *= 10
     if g["suffix"]:
         qualifier = SUFFIX_QUALIFIERS[g["suffix"]]
     start = m.start()
@@ -209,7 +214,10 @@ def find_mentions(text: str) -> list[Mention]:
         try:
             mention = _mention_from_match(m, text, directions=directions)
         except NumberParseError:
-            continue  # characters that only look like a numeral
+            # A run of numeral characters that is not one numeral (十四五 = 十四 + 五, the 14th
+            # Five-Year Plan): read it as consecutive numerals, so that no number goes unseen.
+            mentions.extend(_split_numeral_run(m.start(), m.end(), text, directions))
+            continue
         if mention is not None:
             mentions.append(mention)
     for m in _ZERO.finditer(text):
@@ -218,6 +226,28 @@ def find_mentions(text: str) -> list[Mention]:
         mentions.append(Mention(m.start(), m.end(), m.group(0), Decimal(0), "exact", False, True, 0))
     mentions.sort(key=lambda x: (x.start, x.end))
     return mentions
+
+
+def _split_numeral_run(start: int, end: int, text: str, directions) -> list[Mention]:
+    """The longest readable numerals, left to right, in text[start:end]; unreadable characters
+    are skipped."""
+    found, at = [], start
+    while at < end:
+        for stop in range(end, at, -1):
+            m = _MENTION.fullmatch(text, at, stop)
+            if m is None:
+                continue
+            try:
+                mention = _mention_from_match(m, text, directions=directions)
+            except NumberParseError:
+                continue
+            if mention is not None:
+                found.append(mention)
+            at = stop
+            break
+        else:
+            at += 1
+    return found
 
 
 def _is_inside_numeral(text: str, index: int) -> bool:
@@ -256,13 +286,14 @@ CHANGE_MEASURES = frozenset({"relative_change_pct", "change_pp", "change_unspeci
 def derivable_values(quote: str, measure: str) -> set[tuple[Decimal, str]]:
     """The (value, qualifier) pairs a row citing ``quote`` may state.
 
-    A zero claim needs a zero marker in the quote; a change takes its sign from the direction word
-    before the number; any other measure takes the number as written.
+    A zero claim needs a zero marker in the quote, and a stock stated as cleared to zero (清零) the
+    numeral 零; a change takes its sign from the direction word before the number; any other
+    measure takes the number as written.
     """
     found: set[tuple[Decimal, str]] = set()
     for mention in find_mentions(quote):
         if mention.is_zero_claim:
-            if measure == "zero_claim":
+            if measure == "zero_claim" or (measure == "stock_count" and mention.text == "零"):
                 found.add((Decimal(0), "exact"))
             continue
         value = mention.value

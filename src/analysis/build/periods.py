@@ -32,3 +32,14 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
 def period_label(start: str, end: str) -> str:
     """"2023" for one year; "2017/2021" for a span (ISO 8601 interval notation)."""
     return start if start == end else f"{start}/{end}"
+
+
+def publication_day(date_published: str) -> dt.date | None:
+    """The day a report was published ("2022-07-22 06:30:46" → 2022-07-22), None if unknown or
+    known only to the month or year (the last day of that month or year is then the limit)."""
+    if not date_published:
+        return None
+    try:
+        return parse_period(date_published[:10])[1]
+    except PeriodError:
+        return None  # a malformed date is reported by the schema check

@@ -121,15 +121,18 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "period_start": parse_period(row["period_start"])[0].isoformat(),
             "period_end": parse_period(row["period_end"])[1].isoformat(),
             "period_label": period_label(row["period_start"], row["period_end"]),
+            "period_basis": row["period_basis"],
             "base_period_start": base[0],
             "base_period_end": base[1],
             "value": plain_number(value),
             "value_low": plain_number(low),
             "value_high": plain_number(high),
             "qualifier": row["qualifier"],
+            "scope": row["scope"],
             "value_per_10k": plain_number(per_10k(value, region["population_2020"]))
-            if indicator["per_capita"] == "true" else "",
+            if indicator["per_capita"] == "true" and row["scope"] == "region_total" else "",
             "quote": row["quote"],
+            "label_numbers": row["label_numbers"],
             "quote_start": str(quote_start),
             "quote_end": str(quote_start + len(row["quote"])),
             "curator_note": row["curator_note"],
@@ -154,12 +157,13 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             m = d.mention
             mentions.append({"source_id": sid, "start": str(m.start), "end": str(m.end),
                              "text": m.text, "kind": m.kind, "value": m.value,
-                             "qualifier": m.qualifier, "status": d.status, "decided_by": d.by,
+                             "qualifier": m.qualifier, "status": d.status, "role": d.role,
+                             "decided_by": d.by,
                              "context": m.context})
 
     out = {"observations": observations, "sources": sources, "mentions": mentions}
-    for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS,
-                  schema.INDICATORS, schema.REGIONS, schema.LEXICON, schema.EXCLUSIONS):
+    for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
+                  schema.PERIOD_BASES, schema.INDICATORS, schema.REGIONS, schema.LEXICON, schema.EXCLUSIONS):
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]

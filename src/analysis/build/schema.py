@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 
-# Why a number mention is not an observation (exclusions.csv).
-EXCLUSION_REASONS = ("date", "programme_name", "structural_label", "rhetorical", "anecdote_detail",
+from .audit import MENTION_KINDS
+
+# Why a number mention is not an observation (exclusions.csv); docs/curation_guide.md says when each
+# applies.
+EXCLUSION_REASONS = ("date", "review_period", "programme_name", "proper_name", "structural_label",
+                     "campaign_attribute", "idiom", "rhetorical", "background", "anecdote_detail",
                      "duplicate", "other")
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 REGION_CODE = r"^\d{6}(\d{3})?$"
@@ -84,10 +88,33 @@ MEASURES = Table(
     [
         field("measure_code", "string", "Measure identifier.", required=True, pattern=SLUG),
         field("name_en", "string", "English name.", required=True),
-        field("is_count", "boolean", "Counts (per-capita values are computed for these).", required=True),
+        field("is_count", "boolean", "A count: never negative.", required=True),
+        field("per_capita_eligible", "boolean",
+              "A regional total that a value per 10,000 residents can be computed for.", required=True),
         field("description", "string", "Definition.", required=True),
     ],
     ["measure_code"],
+)
+
+SCOPES = Table(
+    "scopes", "scopes.csv", "What part of its region a number covers",
+    [
+        field("scope_code", "string", "Scope identifier.", required=True, pattern=SLUG),
+        field("name_en", "string", "English name.", required=True),
+        field("description", "string", "When it applies, and what follows for comparisons.",
+              required=True),
+    ],
+    ["scope_code"],
+)
+
+PERIOD_BASES = Table(
+    "period_bases", "period_bases.csv", "Where an observation's period comes from",
+    [
+        field("period_basis_code", "string", "Identifier.", required=True, pattern=SLUG),
+        field("name_en", "string", "English name.", required=True),
+        field("description", "string", "When it applies, and what the build checks.", required=True),
+    ],
+    ["period_basis_code"],
 )
 
 QUALIFIERS = Table(
@@ -197,10 +224,16 @@ OBSERVATIONS = Table(
               required=True, pattern=PARTIAL_DATE),
         field("period_end", "string", "End of the period, at the text's precision.",
               required=True, pattern=PARTIAL_DATE),
+        field("period_basis", "string",
+              "Where the period comes from (period_bases.csv): stated, inferred, "
+              "review_period_assumed, publication_date.", required=True),
         field("value", "number", "The number in base units; changes are signed.", required=True),
         field("unit", "string", "Unit; must be the indicator's (units.csv).", required=True),
         field("qualifier", "string", "How the text qualifies the number (qualifiers.csv).",
               required=True),
+        field("scope", "string",
+              "What part of the region the number covers (scopes.csv): region_total, "
+              "part_of_region, typical_unit, single_instance.", required=True),
         field("base_period_start", "string", "For changes: start of the period compared with.",
               pattern=PARTIAL_DATE),
         field("base_period_end", "string", "For changes: end of the period compared with.",
@@ -208,12 +241,16 @@ OBSERVATIONS = Table(
         field("quote", "string",
               "Shortest span of the normalized article body containing the number and what it counts.",
               required=True),
+        field("label_numbers", "string",
+              "Numbers inside the quote that are part of what is counted, as the audit extracts them, "
+              "separated by ';' (八 in 八类主要刑事案件, 两 in 两抢)."),
         field("curator_note", "string", "Every judgement made in curating the row."),
     ],
     ["obs_id"],
     [fk("source_id", "sources", "source_id"), fk("region_code", "regions", "region_code"),
      fk("indicator_code", "indicators", "indicator_code"), fk("unit", "units", "unit_code"),
-     fk("qualifier", "qualifiers", "qualifier_code")],
+     fk("qualifier", "qualifiers", "qualifier_code"), fk("scope", "scopes", "scope_code"),
+     fk("period_basis", "period_bases", "period_basis_code")],
 )
 
 EXCLUSIONS = Table(
@@ -257,13 +294,18 @@ MENTIONS = Table(
               minimum=0),
         field("end", "integer", "Offset just past its end.", required=True, minimum=0),
         field("text", "string", "The mention as written.", required=True),
-        field("kind", "string", "number, percent, date, ordinal, range or zero.", required=True,
-              enum=["number", "percent", "date", "ordinal", "range", "zero"]),
-        field("value", "number", "The value it states (empty for ordinals and 零)."),
+        field("kind", "string", "number, percent, date, ordinal, range, zero or phone.",
+              required=True, enum=list(MENTION_KINDS)),
+        field("value", "number", "The value it states (empty for ISO dates and phone numbers)."),
         field("qualifier", "string", "The qualifier written around it.", required=True),
-        field("status", "string", "curated (inside an observation's quote) or excluded.",
+        field("status", "string",
+              "curated (it plays a role in an observation quoting it) or excluded.",
               required=True, enum=["curated", "excluded"]),
-        field("decided_by", "string", "The obs_ids whose quotes contain it, or the exclusion reason.",
+        field("role", "string",
+              "curated: value, period, base_period or label (joined by + when several); "
+              "excluded: the reason.", required=True),
+        field("decided_by", "string",
+              "curated: the obs_ids it plays its role in; excluded: the exclusion's context.",
               required=True),
         field("context", "string", "Characters around the mention.", required=True),
     ],
@@ -286,8 +328,8 @@ LEXICON = Table(
 )
 
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
-RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS, SOURCES,
-                           OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
+RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
+                           REGIONS, SOURCES, OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -337,16 +379,22 @@ PROCESSED_OBSERVATIONS = Table(
         field("period_end", "date", "Last day of the period.", required=True),
         field("period_label", "string", "The period as the text gives it (2023, 2017/2021).",
               required=True),
+        field("period_basis", "string", "Where the period comes from (period_bases.csv).",
+              required=True),
         field("base_period_start", "date", "For changes: first day of the base period."),
         field("base_period_end", "date", "For changes: last day of the base period."),
         field("value", "number", "The number in base units; changes are signed.", required=True),
         field("value_low", "number", "Lower end of the interval the qualifier gives (empty: open)."),
         field("value_high", "number", "Upper end of the interval the qualifier gives (empty: open)."),
         field("qualifier", "string", "How the text qualifies the number.", required=True),
+        field("scope", "string", "What part of the region the number covers (scopes.csv).",
+              required=True),
         field("value_per_10k", "number",
               "Value per 10,000 residents (2020 census) where the indicator is a regional total "
-              "(per_capita) and the region's population is known."),
+              "(per_capita), the number covers the whole region (scope region_total) and the "
+              "region's population is known."),
         field("quote", "string", "The words of the report the number is read from.", required=True),
+        field("label_numbers", "string", "Numbers in the quote that are part of what is counted."),
         field("quote_start", "integer", "Offset (characters) of the quote in the normalized text.",
               required=True, minimum=0),
         field("quote_end", "integer", "Offset just past the end of the quote.", required=True,
@@ -358,9 +406,10 @@ PROCESSED_OBSERVATIONS = Table(
      fk("province_code", "regions", "region_code"),
      fk("indicator_code", "indicators", "indicator_code"), fk("theme_code", "themes", "theme_code"),
      fk("measure", "measures", "measure_code"), fk("unit", "units", "unit_code"),
-     fk("qualifier", "qualifiers", "qualifier_code")],
+     fk("qualifier", "qualifiers", "qualifier_code"), fk("scope", "scopes", "scope_code"),
+     fk("period_basis", "period_bases", "period_basis_code")],
 )
 
-PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, INDICATORS, REGIONS,
-                                 PROCESSED_SOURCES, PROCESSED_OBSERVATIONS, EXCLUSIONS, MENTIONS,
-                                 LEXICON]
+PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES,
+                                 INDICATORS, REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
+                                 EXCLUSIONS, MENTIONS, LEXICON]

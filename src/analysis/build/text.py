@@ -85,3 +85,9 @@ def normalize(text: str, script: str = "Simplified") -> str:
         text = to_simplified(text)
     text = unicodedata.normalize("NFKC", text)
     return normalize_whitespace(text)
+
+
+def normalize_fragment(text: str, script: str = "Simplified") -> str:
+    """A few words (a body marker typed or pasted by a curator) normalized exactly as a report is,
+    so that "2025年，全县" finds "2025年,全县" in the normalized text."""
+    return normalize(text, script).rstrip("\n")

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gc
 import hashlib
 from collections import Counter
@@ -17,9 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import schema
-from .audit import Decision, decide, exclusion_spans, extract_mentions
+from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
+                    period_length_years)
 from .numbers import CHANGE_MEASURES, derivable_values, plain_number
-from .periods import PeriodError, parse_period
+from .periods import PeriodError, parse_period, publication_day
 from .text import TextDecodingError, decode_utf8, normalize
 
 REPORTS_DIR = "reports"
@@ -83,6 +85,7 @@ class RawData:
     reports: dict[str, Report] = field(default_factory=dict)
     decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
     quote_starts: dict[str, int] = field(default_factory=dict)  # obs_id → offset in the text
+    quoted: dict[str, QuotedObservation] = field(default_factory=dict)  # obs_id → what the audit needs
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -217,8 +220,8 @@ def _check_foreign_keys(tables: dict[str, list[Row]], problems: list[Problem]) -
                 value = row.get(local, "")
                 if value and value not in known:
                     problems.append(Problem(table.path, row.line, _key(table, row), local,
-                                            f"unknown {target.name[:-1]} {value!r} "
-                                            f"(not in {target.path})"))
+                                            f"unknown {remote.removesuffix('_code').removesuffix('_id')} "
+                                            f"{value!r} (not in {target.path})"))
 
 
 # --- domain checks ------------------------------------------------------------------------------
@@ -335,12 +338,12 @@ def _describe(values: set[tuple[Decimal, str]]) -> str:
 
 
 def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
-    counts = {r["measure_code"] for r in tables["measures"] if r["is_count"] == "true"}
+    eligible = {r["measure_code"] for r in tables["measures"] if r["per_capita_eligible"] == "true"}
     for row in tables["indicators"]:
-        if row["per_capita"] == "true" and row["measure"] not in counts:
+        if row["per_capita"] == "true" and row["measure"] not in eligible:
             problems.append(Problem(schema.INDICATORS.path, row.line, row["indicator_code"],
-                                    "per_capita", f"only counts have per-capita values, not a "
-                                                  f"{row['measure']}"))
+                                    "per_capita", f"only regional totals ({', '.join(sorted(eligible))}) "
+                                                  f"have per-capita values, not a {row['measure']}"))
 
 
 def _check_lexicon(rows: list[Row], problems: list[Problem]) -> None:
@@ -356,10 +359,29 @@ def _check_lexicon(rows: list[Row], problems: list[Problem]) -> None:
                                     "matches the empty string"))
 
 
+# The units a duration indicator may use, with their length in days.
+_DURATION_DAYS = {"years": 365.25, "months": 365.25 / 12, "days": 1}
+
+
+def period_limit(source: Row) -> tuple[dt.date | None, str]:
+    """The last day an observation's period may reach: the publication date (a number cannot
+    report on days after the words that print it) or, where no date is printed, the end of the
+    review period."""
+    day = publication_day(source["date_published"])
+    if day is not None:
+        return day, f"the report was published on {source['date_published'][:10]}"
+    try:
+        return parse_period(source["period_end"])[1], (f"the report prints no date and reviews a "
+                                                      f"period ending {source['period_end']}")
+    except PeriodError:
+        return None, ""
+
+
 def _check_observations(data: RawData, problems: list[Problem]) -> None:
     table = schema.OBSERVATIONS
     indicators = {r["indicator_code"]: r for r in data.tables.get("indicators", [])}
     measures = {r["measure_code"]: r for r in data.tables.get("measures", [])}
+    sources = {r["source_id"]: r for r in data.tables.get("sources", [])}
     for row in data.tables.get("observations", []):
         key = row["obs_id"]
 
@@ -370,6 +392,13 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
             problem("obs_id", f"must start with its source_id {row['source_id']!r} and a hyphen")
         _check_periods(table, row, "period_start", "period_end", problems)
         _check_periods(table, row, "base_period_start", "base_period_end", problems)
+        period = _period_of(row, "period_start", "period_end")
+        base = _period_of(row, "base_period_start", "base_period_end")
+        source = sources.get(row["source_id"])
+        indicator = indicators.get(row["indicator_code"])
+        measure = indicator["measure"] if indicator else ""
+        if period and source:
+            _check_period_basis(row, period, source, measure, problem)
 
         # Where the quote stands, found once here and used by the audit and the build.
         report = data.reports.get(row["source_id"])
@@ -386,10 +415,8 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
             else:
                 data.quote_starts[key] = report.body_start + report.body.find(quote)
 
-        indicator = indicators.get(row["indicator_code"])
         if indicator is None:
             continue  # reported as an unknown indicator
-        measure = indicator["measure"]
         if row["unit"] and row["unit"] != indicator["unit"]:
             problem("unit", f"{row['unit']!r} disagrees with the codebook: indicator "
                             f"{row['indicator_code']} is measured in {indicator['unit']!r}")
@@ -409,22 +436,67 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
             problem("value", f"a count cannot be negative ({row['value']})")
         if measure == "zero_claim" and value != 0:
             problem("value", f"a zero claim has the value 0, not {row['value']}")
+        if measure == "change_unspecified" and abs(value) > 100:
+            problem("indicator_code", f"a rate cannot move by {row['value']} percentage points, so "
+                                      "this change can only be relative: use a relative_change_pct "
+                                      "indicator, not change_unspecified")
+        if measure == "duration" and period and indicator["unit"] in _DURATION_DAYS:
+            length = ((period[1] - period[0]).days + 1) / _DURATION_DAYS[indicator["unit"]]
+            if float(value) > length * 1.01:
+                problem("value", f"a duration of {row['value']} {indicator['unit']} does not fit in "
+                                 f"its period {row['period_start']}/{row['period_end']} ({length:.2f} "
+                                 f"{indicator['unit']}): the term of a campaign is a "
+                                 "campaign_attribute exclusion, not an observation")
 
         if key not in data.quote_starts:
             continue  # the quote is not in the body: reported above
-        quote = row["quote"]
         if row["qualifier"]:
             derivable = derivable_values(quote, measure)
             if (value, row["qualifier"]) not in derivable:
                 problem("value", f"{row['value']} ({row['qualifier']}) cannot be re-derived from "
                                  f"the quote {quote!r}: {_describe(derivable)}")
+        if period:
+            labels = frozenset(x.strip() for x in row["label_numbers"].split(";") if x.strip())
+            data.quoted[key] = QuotedObservation(key, data.quote_starts[key], quote, measure, value,
+                                                 row["qualifier"], period, base, labels)
+
+
+def _period_of(row: Row, start: str, end: str) -> tuple[dt.date, dt.date] | None:
+    try:
+        return parse_period(row[start])[0], parse_period(row[end])[1]
+    except PeriodError:
+        return None  # reported by _check_periods, or no period given
+
+
+def _check_period_basis(row: Row, period: tuple[dt.date, dt.date], source: Row, measure: str,
+                        problem) -> None:
+    """A period never runs past the report, and its basis says truthfully where it comes from."""
+    limit, why = period_limit(source)
+    if limit is not None and period[1] > limit and measure != "target":
+        problem("period_end", f"the period ends {period[1]}, but {why}: cap it there (only a target "
+                              "may look beyond its report)")
+    basis = row["period_basis"]
+    review = (source["period_start"], source["period_end"])
+    if basis == "review_period_assumed" and (row["period_start"], row["period_end"]) != review:
+        problem("period_basis", f"review_period_assumed means the report's review period "
+                                f"{review[0]}/{review[1]}, not {row['period_start']}/{row['period_end']}")
+    if basis == "publication_date":
+        day = publication_day(source["date_published"]) if source["date_precision"] in (
+            "day", "minute", "second") else None
+        if day is None:
+            problem("period_basis", "publication_date, but the report prints no publication day: "
+                                    "date the figure to the end of the review period "
+                                    "(review_period_assumed)")
+        elif not row["period_start"] == row["period_end"] == day.isoformat():
+            problem("period_basis", f"publication_date means the day {day}, not "
+                                    f"{row['period_start']}/{row['period_end']}")
 
 
 def _check_audit(data: RawData, problems: list[Problem]) -> None:
     """Every number mention in every body is curated or excluded; every exclusion matters."""
     path = schema.EXCLUSIONS.path
     sources = {r["source_id"]: r for r in data.tables["sources"]}
-    by_source: dict[str, list[tuple[int, int, str]]] = {}
+    by_source: dict[str, list[tuple[int, int, str, str]]] = {}
     placed: list[tuple[Row, str, list[tuple[int, int]]]] = []
     for row in data.tables.get("exclusions", []):
         key = f"{row['source_id']}, {row['context']}"
@@ -437,34 +509,74 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
         if isinstance(spans, str):
             problems.append(Problem(path, row.line, key, "context", spans))
             continue
-        by_source.setdefault(row["source_id"], []).extend((a, b, row["reason"]) for a, b in spans)
+        by_source.setdefault(row["source_id"], []).extend(
+            (a, b, row["reason"], row["context"]) for a, b in spans)
         placed.append((row, row["source_id"], spans))
-    quote_spans: dict[str, list[tuple[int, int, str]]] = {}
-    for row in data.tables.get("observations", []):
-        start = data.quote_starts.get(row["obs_id"])
-        if start is not None:
-            quote_spans.setdefault(row["source_id"], []).append(
-                (start, start + len(row["quote"]), row["obs_id"]))
+    quoted: dict[str, list[QuotedObservation]] = {}
+    lines = {r["obs_id"]: r.line for r in data.tables.get("observations", [])}
+    for obs_id, obs in data.quoted.items():
+        quoted.setdefault(obs_id.rpartition("-")[0], []).append(obs)
     mentions_by_source = {}
     for sid, report in data.reports.items():
         mentions = extract_mentions(report.text, report.body_start, report.body_end)
         mentions_by_source[sid] = mentions
-        decisions = decide(mentions, quote_spans.get(sid, []), by_source.get(sid, []))
+        decisions = decide(mentions, quoted.get(sid, []), by_source.get(sid, []))
         data.decisions[sid] = decisions
+        where = f"{REPORTS_DIR}/{sources[sid]['file']}"
         for d in decisions:
-            if d.status == "undecided":
+            if d.status != "undecided":
+                continue
+            if d.inside:
                 problems.append(Problem(
-                    f"{REPORTS_DIR}/{sources[sid]['file']}", 0, sid, "",
+                    where, 0, sid, "",
+                    f"number {d.mention.text!r} at offset {d.mention.start} lies in the quote of "
+                    f"{d.inside} but is not its value, period or base period, nor one of its "
+                    f"label_numbers: …{d.mention.context}… (give it an observation of its own, "
+                    "declare it in label_numbers if it is part of what is counted, or add a row to "
+                    "exclusions.csv)"))
+            else:
+                problems.append(Problem(
+                    where, 0, sid, "",
                     f"number {d.mention.text!r} at offset {d.mention.start} is neither curated nor "
                     f"excluded: …{d.mention.context}… (add an observation whose quote contains it, "
                     f"or a row to exclusions.csv)"))
+        for obs in quoted.get(sid, []):
+            inside = {m.text for m in mentions if obs.start <= m.start and m.end <= obs.end}
+            for label in sorted(obs.label_numbers - inside):
+                problems.append(Problem(schema.OBSERVATIONS.path, lines[obs.obs_id], obs.obs_id,
+                                        "label_numbers",
+                                        f"{label!r} is not a number mention inside the quote "
+                                        f"(mentions there: {', '.join(sorted(inside)) or 'none'})"))
+    decided = {(sid, d.mention.start): d for sid, ds in data.decisions.items() for d in ds}
     for row, sid, spans in placed:
-        inside = [m for m in mentions_by_source.get(sid, []) for start, end in spans
-                  if start <= m.start and m.end <= end]
+        key = f"{sid}, {row['context']}"
+        inside = [decided[(sid, m.start)] for m in mentions_by_source.get(sid, [])
+                  for start, end in spans if start <= m.start and m.end <= end]
         if not inside:
-            problems.append(Problem(path, row.line, f"{sid}, {row['context']}", "mention",
+            problems.append(Problem(path, row.line, key, "mention",
                                     f"{row['mention']!r} contains no number mention: the exclusion "
                                     "matches nothing (remove it, or fix mention and context)"))
+        elif all(d.status == "curated" for d in inside):
+            problems.append(Problem(path, row.line, key, "mention",
+                                    f"every number it covers is curated (by "
+                                    f"{', '.join(sorted({d.by for d in inside}))}): remove the exclusion"))
+        elif row["reason"] == "review_period":
+            _check_review_period(row, key, sources[sid], [d.mention for d in inside], problems)
+
+
+def _check_review_period(row: Row, key: str, source: Row, mentions, problems: list[Problem]) -> None:
+    """A review_period exclusion states the length of the period sources.csv gives the report."""
+    try:
+        review = parse_period(source["period_start"])[0], parse_period(source["period_end"])[1]
+    except PeriodError:
+        return
+    years = period_length_years(review)
+    for m in mentions:
+        if m.value and abs(float(m.value) - years) > 0.1:
+            problems.append(Problem(schema.EXCLUSIONS.path, row.line, key, "reason",
+                                    f"review_period: {m.text!r} ({m.value} years) is not the length of "
+                                    f"the review period {source['period_start']}/"
+                                    f"{source['period_end']} in sources.csv ({years:.2f} years)"))
 
 
 def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
@@ -518,6 +630,12 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_lexicon(tables["lexicon"], problems)
     for row in tables["sources"]:
         _check_periods(schema.SOURCES, row, "period_start", "period_end", problems)
+        review_end = _period_of(row, "period_start", "period_end")
+        day = publication_day(row["date_published"]) if row["date_published"] else None
+        if review_end and day and review_end[1] > day:
+            problems.append(Problem(schema.SOURCES.path, row.line, row["source_id"], "period_end",
+                                    f"the review period ends {review_end[1]}, after the report was "
+                                    f"published ({row['date_published'][:10]})"))
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)

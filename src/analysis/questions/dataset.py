@@ -36,7 +36,7 @@ def read_table(path: Path, dates: bool = False) -> pd.DataFrame:
             frame[column] = pd.to_numeric(frame[column].replace("", None))
         elif dates and column in DATES:
             frame[column] = pd.to_datetime(frame[column].replace("", None))
-        elif column.startswith("is_") or column == "per_capita":
+        elif column.startswith("is_") or column in ("per_capita", "per_capita_eligible"):
             frame[column] = frame[column] == "true"
         else:
             frame[column] = frame[column].map(restore_text)
@@ -227,11 +227,10 @@ def comparison_groups(data: Dataset, theme_code: str, per_capita: bool
 
 
 def audit_coverage(data: Dataset) -> pd.DataFrame:
-    """Per report: number mentions found, curated, and excluded by reason."""
+    """Per report: number mentions found, curated by role (value, period, base period, label),
+    and excluded by reason."""
     mentions = data.mentions
-    table = pd.crosstab(mentions["source_id"],
-                        mentions["status"].where(mentions["status"] == "curated",
-                                                 "excluded: " + mentions["decided_by"]))
+    table = pd.crosstab(mentions["source_id"], mentions["status"] + ": " + mentions["role"])
     table.insert(0, "mentions", mentions.groupby("source_id").size())
     table.columns.name = None
     return table

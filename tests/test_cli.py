@@ -1,0 +1,49 @@
+"""Every command of `python -m analysis` answers bad input in one line, with a non-zero exit and
+no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.__main__ import main
+
+ADD = ["add-source", "--source-id", "x_2024", "--headline", "h", "--publisher", "p",
+       "--period-start", "2024", "--period-end", "2024"]
+
+
+def run(argv: list[str], capsys) -> tuple[int, list[str]]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    return code, [line for line in err.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["validate", "--raw", "/nowhere"], "validate: --raw /nowhere: no such directory"),
+    (["audit", "--raw", "/nowhere"], "audit: --raw /nowhere: no such directory"),
+    (["build", "--raw", "/nowhere"], "build: --raw /nowhere: no such directory"),
+    (["check-processed", "--out", "/nowhere"], "check-processed: --out /nowhere: no such directory"),
+    (["diff", "nosuchrev"], "diff: 'nosuchrev' is not a revision of"),
+    (["execute", "nosuchrun"], "execute: no run 'nosuchrun'"),
+    ([*ADD, "/nowhere.txt", "--region", "420000"], "add-source: /nowhere.txt: no such file"),
+    (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+    (["diff"], "the following arguments are required: rev"),
+    (["build", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["add-source", "report.txt"], "the following arguments are required"),
+    (["site", "--out"], "expected one argument"),
+])
+def test_bad_input_gets_one_line_and_a_non_zero_exit(argv, says, capsys):
+    code, lines = run(argv, capsys)
+    assert code != 0
+    assert len(lines) == 1, lines
+    assert says in lines[0] and "Traceback" not in lines[0]
+
+
+def test_add_source_refusals_are_one_line(raw_copy, tmp_path, capsys):
+    report = tmp_path / "r.txt"
+    report.write_text("2025年,全县。\n", encoding="utf-8")
+    code, lines = run([*ADD, str(report), "--region", "999999", "--raw", str(raw_copy)], capsys)
+    assert code == 1 and lines == ["python -m analysis add-source: unknown region '999999': add it to "
+                                   "regions.csv first"]
