@@ -249,3 +249,13 @@ def test_scope_and_period_basis_come_from_their_vocabularies(raw_copy, out_dir, 
     line = edit_row(raw_copy / OBS, "obs_id", "hubei_2023-005", **{field: value})
     assert any(p.startswith(f"observations.csv, line {line} (hubei_2023-005), field '{field}': "
                             f"unknown {table}") for p in refused(raw_copy, out_dir))
+
+
+@pytest.mark.parametrize("note, says", [
+    ("see hubei_2023-027", "names hubei_2023-027, which is not an observation"),  # a removed row
+    ("see obs 027", "write the full obs_id, not 'obs 027'"),
+])
+def test_notes_name_observations_that_exist(raw_copy, out_dir, note, says):
+    line = edit_row(raw_copy / "exclusions.csv", "context", "效果。2021年以来", note=note)
+    assert (f"exclusions.csv, line {line} (hubei_2023, 效果。2021年以来), field 'note': {says}"
+            in refused(raw_copy, out_dir))

@@ -579,6 +579,27 @@ def _check_review_period(row: Row, key: str, source: Row, mentions, problems: li
                                     f"{source['period_end']} in sources.csv ({years:.2f} years)"))
 
 
+_OBS_ID = re.compile(r"\b[a-z][a-z0-9_]*-\d{3,}\b")
+_SHORT_OBS_REFERENCE = re.compile(r"\bobs\.? ?-?\d{2,}")
+
+
+def _check_note_references(data: RawData, problems: list[Problem]) -> None:
+    """Notes name observations by their full obs_id, and only ones that exist: a note pointing at
+    a removed row misleads whoever reads it next."""
+    known = {r["obs_id"] for r in data.tables.get("observations", [])}
+    for table, column in ((schema.OBSERVATIONS, "curator_note"), (schema.EXCLUSIONS, "note")):
+        for row in data.tables.get(table.name, []):
+            note = row[column]
+            for ref in _OBS_ID.findall(note):
+                if ref not in known:
+                    problems.append(Problem(table.path, row.line, _key(table, row), column,
+                                            f"names {ref}, which is not an observation"))
+            if _SHORT_OBS_REFERENCE.search(note):
+                problems.append(Problem(table.path, row.line, _key(table, row), column,
+                                        f"write the full obs_id, not "
+                                        f"{_SHORT_OBS_REFERENCE.search(note).group(0)!r}"))
+
+
 def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
     path = schema.EXPECTED_COUNTS.path
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
@@ -640,6 +661,7 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
     _check_audit(data, problems)
+    _check_note_references(data, problems)
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
