@@ -23,8 +23,8 @@ from analysis.build.processed import processed_files, replace_directory
 from analysis.config import RAW_DIR
 from analysis.build.validate import _check_audit, load_raw
 
-VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "indicators.csv",
-                "regions.csv", "lexicon.csv")
+VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "scopes.csv",
+                "period_bases.csv", "indicators.csv", "regions.csv", "lexicon.csv")
 # (sentence template, indicator, unit, value, qualifier, is_change)
 FORMS = [
     ("第{i}项工作共化解矛盾纠纷{n}起", "disputes_screened_resolved", "cases", "{n}", "exact", False),
@@ -59,9 +59,11 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
             obs.append({
                 "obs_id": f"{sid}-{i + 1:03d}", "source_id": sid, "region_code": "421300",
                 "indicator_code": indicator, "period_start": "2023", "period_end": "2023",
-                "value": value.format(n=n), "unit": unit, "qualifier": qualifier,
+                "period_basis": "stated", "value": value.format(n=n), "unit": unit,
+                "qualifier": qualifier, "scope": "region_total",
                 "base_period_start": "2022" if is_change else "", "base_period_end": "2022" if is_change else "",
-                "quote": sentence, "curator_note": "",
+                # the ordinal (第i项) is part of what the sentence counts: declared, so curated
+                "quote": sentence, "label_numbers": f"第{i + 1}", "curator_note": "",
             })
         # page furniture around the body, as in the real reports
         text = ("网站首页 > 新闻\n联系电话:010-12345678\n正文开始。\n" + "\n".join(
@@ -78,7 +80,7 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
         })
     write_csv(root / "sources.csv", list(sources[0]), sources)
     write_csv(root / "observations.csv", list(obs[0]), obs)
-    # every sentence holds an ordinal (第i项) and a number, both inside the observation's quote
+    # every sentence holds an ordinal (第i项, a label) and a number (the value), both curated
     write_csv(root / "exclusions.csv", ["source_id", "mention", "context", "reason", "note"], [])
     write_csv(root / "expected_counts.csv", ["source_id", "observations", "mentions", "excluded"],
               [{"source_id": s["source_id"], "observations": per_report, "mentions": 2 * per_report,

@@ -241,10 +241,12 @@ def decide(mentions: list[NumberMention], observations: list[QuotedObservation],
     # An observation states its value once: where several numbers in its quote equal the value
     # (9个乡镇…九江), the first is the value and the others need a decision of their own.
     roles_by_obs: dict[str, dict[int, str]] = {}
+    mentions = sorted(mentions, key=lambda m: (m.start, m.end))
+    starts = [m.start for m in mentions]
     for o in observations:
         roles, has_value = {}, False
-        for m in mentions:
-            if o.start <= m.start and m.end <= o.end and (role := role_in(m, o)):
+        for m in mentions[bisect_left(starts, o.start) : bisect_left(starts, o.end)]:
+            if m.end <= o.end and (role := role_in(m, o)):
                 if role == "value" and has_value:
                     continue
                 has_value = has_value or role == "value"
