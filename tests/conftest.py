@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 import shutil
 from pathlib import Path
 
-import os
-
 import pytest
 from hypothesis import settings
+
+from analysis.build.processed import build
+from analysis.build.validate import ValidationFailed
 
 from analysis.config import PROCESSED_DIR, RAW_DIR
 
@@ -55,3 +58,26 @@ def edit_row(path: Path, key_field: str, key: str, **changes: str) -> int:
 @pytest.fixture(scope="session")
 def processed_dir() -> Path:
     return PROCESSED_DIR
+
+
+def snapshot(directory: Path) -> dict[str, str]:
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path, processed_dir: Path) -> Path:
+    """A copy of the last good build, which a refused build must leave exactly as it was."""
+    target = tmp_path / "processed"
+    shutil.copytree(processed_dir, target)
+    return target
+
+
+def refused(raw: Path, out: Path) -> list[str]:
+    """Build, expect a refusal, check nothing changed in ``out``; return the problem lines."""
+    before = snapshot(out)
+    with pytest.raises(ValidationFailed) as info:
+        build(raw, out)
+    assert snapshot(out) == before, "a refused build changed the processed data"
+    assert not list(out.parent.glob(".processed-*")), "a refused build left a staging directory"
+    return [str(p) for p in info.value.problems]

@@ -17,17 +17,18 @@ from conftest import read_rows, write_rows
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example_report.txt"
 METADATA = dict(source_id="example_2024", headline="示例县平安建设工作综述", publisher="示例县融媒体中心",
-                region_code="420299", period_start="2024", period_end="2024",
+                region_code="421122", period_start="2024", period_end="2024",
                 date_published="2025-01-10", date_precision="day",
                 body_start="2024年,示例县", body_end="(示例县融媒体中心)")
 
 
 def add_example_region(raw: Path) -> None:
+    """The invented report speaks of a real county that no report has named yet: 红安县. Its
+    population comes from census_2020.csv, which holds every county."""
     header, rows = read_rows(raw / "regions.csv")
-    rows.append({"region_code": "420299", "name_zh": "示例县", "name_en": "Example County (fictional)",
-                 "level": "county", "parent_code": "420200", "is_province_administered": "false",
-                 "population_2020": "", "population_source": "", "population_source_kind": "",
-                 "population_note": "A fictional county for the tests."})
+    rows.append({"region_code": "421122", "name_zh": "红安县", "name_en": "Hong'an County",
+                 "level": "county", "parent_code": "421100", "is_province_administered": "false",
+                 "note": "Used by the tests with an invented report (tests/fixtures/example_report.txt)."})
     write_rows(raw / "regions.csv", header, rows)
 
 
@@ -75,7 +76,9 @@ def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tm
                      "三": "period", "零": "value"}
     build(raw_copy, tmp_path / "processed")
     new = dataset.load(tmp_path / "processed")
-    assert "02_region_profile--420299" in {run.run_id for run in required_runs(new)}
+    assert "02_region_profile--421122" in {run.run_id for run in required_runs(new)}
+    regions = new.regions.set_index("region_code")
+    assert regions.loc["421122", "population_2020"] == 510189  # from census_2020.csv
 
 
 def test_add_source_refuses_an_archived_file(raw_copy, tmp_path):
@@ -97,7 +100,7 @@ def test_add_source_refuses_what_is_not_text(raw_copy, tmp_path, content):
 
 def test_add_source_refuses_an_unknown_region(raw_copy, tmp_path):
     before = (raw_copy / "sources.csv").read_bytes()
-    with pytest.raises(AddSourceError, match="unknown region '420299': add it to regions.csv first"):
+    with pytest.raises(AddSourceError, match="unknown region '421122': add it to regions.csv first"):
         add_source(EXAMPLE, raw_dir=raw_copy, candidates_dir=tmp_path, **METADATA)
     assert (raw_copy / "sources.csv").read_bytes() == before
     assert not (raw_copy / "reports" / EXAMPLE.name).exists()

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-from pathlib import Path
-
 import pytest
 
-from analysis.build.processed import build
-from analysis.build.validate import ValidationFailed, load_raw
-from conftest import edit_row, read_rows, write_rows
+from analysis.build.validate import load_raw
+from conftest import edit_row, read_rows, refused, write_rows
 
 OBS = "observations.csv"
-
-
-def snapshot(directory: Path) -> dict[str, str]:
-    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def out_dir(tmp_path: Path, processed_dir: Path) -> Path:
-    """A copy of the last good build, which a refused build must leave exactly as it was."""
-    target = tmp_path / "processed"
-    shutil.copytree(processed_dir, target)
-    return target
-
-
-def refused(raw: Path, out: Path) -> list[str]:
-    """Build, expect a refusal, check nothing changed in ``out``; return the problem lines."""
-    before = snapshot(out)
-    with pytest.raises(ValidationFailed) as info:
-        build(raw, out)
-    assert snapshot(out) == before, "a refused build changed the processed data"
-    assert not list(out.parent.glob(".processed-*")), "a refused build left a staging directory"
-    return [str(p) for p in info.value.problems]
 
 
 def test_the_committed_raw_data_is_valid(raw_copy):

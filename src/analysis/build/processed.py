@@ -20,7 +20,7 @@ from pathlib import Path
 from . import schema
 from .numbers import plain_number
 from .periods import parse_period, period_label
-from .validate import RawData, Row, load_raw
+from .validate import RawData, Row, census_denominators, load_raw
 
 TEXT_DIR = "text"
 PER_10K_DECIMALS = Decimal("0.0001")
@@ -85,10 +85,28 @@ def _province_of(code: str, regions: dict[str, Row]) -> str:
     return code
 
 
+TOWNSHIP_POPULATION_NOTE = ("The 2020 census does not publish township populations; none is "
+                            "estimated here, so township figures have no per-capita value.")
+
+
+def _population(region: Row, census: dict[str, Row], sources: dict[str, Row]) -> dict[str, str]:
+    """A region's denominator, from census_2020.csv (validated: every non-township has one)."""
+    row = census.get(region["region_code"])
+    if row is None:
+        return {"population_2020": "", "population_basis": "", "population_source": "",
+                "population_source_kind": "", "population_note": TOWNSHIP_POPULATION_NOTE}
+    source = sources[row["census_source_code"]]
+    return {"population_2020": row["population"], "population_basis": row["basis"],
+            "population_source": source["citation"], "population_source_kind": source["kind"],
+            "population_note": row["note"]}
+
+
 def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
     """The rows of every processed table, as text cells, sorted by primary key."""
     t = data.tables
-    regions = {r["region_code"]: r for r in t["regions"]}
+    census = census_denominators(t["census_2020"])
+    census_sources = {r["census_source_code"]: r for r in t["census_sources"]}
+    regions = {r["region_code"]: {**r, **_population(r, census, census_sources)} for r in t["regions"]}
     indicators = {r["indicator_code"]: r for r in t["indicators"]}
 
     observations = []
@@ -161,9 +179,12 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                              "decided_by": d.by,
                              "context": m.context})
 
-    out = {"observations": observations, "sources": sources, "mentions": mentions}
+    out = {"observations": observations, "sources": sources, "mentions": mentions,
+           "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
+                       for _, r in sorted(regions.items())]}
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
-                  schema.PERIOD_BASES, schema.INDICATORS, schema.REGIONS, schema.LEXICON, schema.EXCLUSIONS):
+                  schema.PERIOD_BASES, schema.INDICATORS, schema.CENSUS_SOURCES, schema.CENSUS,
+                  schema.CENSUS_EXCEPTIONS, schema.LEXICON, schema.EXCLUSIONS):
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]

@@ -150,8 +150,68 @@ INDICATORS = Table(
      fk("unit", "units", "unit_code")],
 )
 
+CENSUS_LEVELS = ["province", "prefecture", "county", "functional_zone"]
+
+CENSUS_SOURCES = Table(
+    "census_sources", "census_sources.csv", "Where the census figures were read",
+    [
+        field("census_source_code", "string", "Source identifier.", required=True, pattern=SLUG),
+        field("citation", "string", "The document (issuer, title, date) and where it was read.",
+              required=True),
+        field("kind", "string",
+              "official: the bureau's own page or table; official_repost: the bureau's text read on "
+              "another site; transcription: a public transcription of the NBS county tabulation; "
+              "derived_sum: the sum of a unit's rows in that tabulation; secondary: an encyclopedia "
+              "or aggregator citing the census.", required=True,
+              enum=["official", "official_repost", "transcription", "derived_sum", "secondary"]),
+    ],
+    ["census_source_code"],
+)
+
+CENSUS = Table(
+    "census_2020", "census_2020.csv",
+    "Seventh National Population Census (2020-11-01): resident population of every province, "
+    "prefecture-level and county-level unit of Hubei and Hunan",
+    [
+        field("region_code", "string", "GB/T 2260 code; functional zones: their NBS statistical code.",
+              required=True, pattern=r"^\d{6}$"),
+        field("name_zh", "string", "Chinese name (current).", required=True),
+        field("level", "string", "Level; functional zones (开发区, 管理区) are counted apart.",
+              required=True, enum=CENSUS_LEVELS),
+        field("parent_code", "string", "The unit one level up (the province for province-administered "
+              "county-level units; empty for a province).", pattern=r"^\d{6}$"),
+        field("population", "integer", "Resident (常住) population at 2020-11-01.", required=True,
+              minimum=1),
+        field("basis", "string",
+              "statistical_division: the NBS county tabulation (zones with a code apart, other zone "
+              "areas inside their district); management_area: a communiqué (zones counted apart or "
+              "folded in as the city chose).", required=True,
+              enum=["statistical_division", "management_area"]),
+        field("is_denominator", "boolean",
+              "The figure per-capita values divide by: exactly one per region_code.", required=True),
+        field("census_source_code", "string", "Where the figure was read (census_sources.csv).",
+              required=True),
+        field("note", "string", "What a reader should know about the figure."),
+    ],
+    ["region_code", "basis"],
+    [fk("census_source_code", "census_sources", "census_source_code")],
+)
+
+CENSUS_EXCEPTIONS = Table(
+    "census_2020_exceptions", "census_2020_exceptions.csv",
+    "Where a unit's children do not add up exactly to it, by how much and why",
+    [
+        field("parent_code", "string", "The unit whose children's figures are summed.", required=True,
+              pattern=r"^\d{6}$"),
+        field("difference", "integer", "Sum of the children's denominators minus the parent's.",
+              required=True),
+        field("reason", "string", "Why, with the figures that explain it.", required=True),
+    ],
+    ["parent_code"],
+)
+
 REGIONS = Table(
-    "regions", "regions.csv", "Regions and their 2020 census population",
+    "regions", "regions.csv", "Regions the reports speak of",
     [
         field("region_code", "string",
               "GB/T 2260 code (6 digits); townships: 9-digit NBS statistical division code.",
@@ -165,14 +225,7 @@ REGIONS = Table(
         field("is_province_administered", "boolean",
               "County-level unit administered directly by the province (天门, 仙桃, 潜江, 神农架).",
               required=True),
-        field("population_2020", "integer",
-              "Resident population, Seventh National Population Census (2020-11-01).", minimum=1),
-        field("population_source", "string", "Document the population figure is taken from."),
-        field("population_source_kind", "string",
-              "official: the statistics bureau's own page; official_repost: the bureau's text read "
-              "on another site; secondary: an encyclopedia or aggregator citing the census.",
-              enum=["official", "official_repost", "secondary"]),
-        field("population_note", "string", "What a reader should know about the figure."),
+        field("note", "string", "Where the code comes from and what a reader should know."),
     ],
     ["region_code"],
     [fk("parent_code", "regions", "region_code")],
@@ -329,7 +382,8 @@ LEXICON = Table(
 
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
-                           REGIONS, SOURCES, OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
+                           CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS, REGIONS, SOURCES,
+                           OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -346,6 +400,17 @@ def _extend(table: Table, extra: list[dict], insert_after: str | None = None,
     return Table(table.name, table.path, table.title, fields, table.primary_key,
                  table.foreign_keys if foreign_keys is None else foreign_keys)
 
+
+PROCESSED_REGIONS = _extend(REGIONS, [
+    field("population_2020", "integer",
+          "Resident population at the 2020 census (the denominator row of census_2020.csv); empty "
+          "for townships, which the census does not publish.", minimum=1),
+    field("population_basis", "string", "statistical_division or management_area (census_2020.csv)."),
+    field("population_source", "string", "Where the figure was read (census_sources.csv citation)."),
+    field("population_source_kind", "string", "official, official_repost, transcription, "
+          "derived_sum or secondary."),
+    field("population_note", "string", "What a reader should know about the figure."),
+], insert_after="is_province_administered")
 
 PROCESSED_SOURCES = _extend(SOURCES, [
     field("text_path", "string", "Normalized text of the report, relative to the data package.",
@@ -411,5 +476,6 @@ PROCESSED_OBSERVATIONS = Table(
 )
 
 PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES,
-                                 INDICATORS, REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
+                                 INDICATORS, CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS,
+                                 PROCESSED_REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
                                  EXCLUSIONS, MENTIONS, LEXICON]

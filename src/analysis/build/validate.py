@@ -258,10 +258,112 @@ def _check_regions(rows: list[Row], problems: list[Problem]) -> None:
                                                           parent[-4:] != "0000"):
             problems.append(Problem(path, row.line, code, "is_province_administered",
                                     "only a county-level unit whose parent is the province"))
-        for name in ("population_source", "population_source_kind"):
-            if bool(row["population_2020"]) != bool(row[name]):
-                problems.append(Problem(path, row.line, code, name,
-                                        "a population figure and its source go together"))
+
+
+_CENSUS_RANK = {"province": 0, "prefecture": 1, "county": 2, "functional_zone": 2}
+
+
+def census_denominators(rows: list[Row]) -> dict[str, Row]:
+    """region_code → the census row per-capita values divide by."""
+    return {r["region_code"]: r for r in rows if r["is_denominator"] == "true"}
+
+
+def _check_census(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """One denominator per unit, parents above their children, and every unit's children adding up
+    to it, exactly or by a difference census_2020_exceptions.csv documents."""
+    path, rows = schema.CENSUS.path, tables["census_2020"]
+    first: dict[str, Row] = {}
+    denominators: dict[str, Row] = {}
+    for row in rows:
+        code = row["region_code"]
+        first.setdefault(code, row)
+        if row["is_denominator"] != "true":
+            continue
+        if code in denominators:
+            problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "is_denominator",
+                                    f"a second denominator for {code} (the first is on line "
+                                    f"{denominators[code].line}): mark exactly one"))
+        else:
+            denominators[code] = row
+    for code, row in first.items():
+        if code not in denominators:
+            problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "is_denominator",
+                                    f"no row of {code} is the denominator: mark exactly one"))
+    for row in rows:
+        parent, level = row["parent_code"], row["level"]
+        if level == "province" or level not in _CENSUS_RANK:
+            if parent:
+                problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "parent_code",
+                                        "a province has no parent"))
+            continue
+        if not parent:
+            problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "parent_code",
+                                    f"a {level} needs its parent"))
+        elif parent not in first:
+            problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "parent_code",
+                                    f"unknown parent {parent!r} (not in {path})"))
+        elif _CENSUS_RANK.get(first[parent]["level"], 9) >= _CENSUS_RANK[level]:
+            problems.append(Problem(path, row.line, _key(schema.CENSUS, row), "parent_code",
+                                    f"parent {parent} is a {first[parent]['level']}, not above a {level}"))
+    sums: dict[str, int] = {}
+    for row in denominators.values():
+        if row["parent_code"] and _INTEGER.match(row["population"]):
+            sums[row["parent_code"]] = sums.get(row["parent_code"], 0) + int(row["population"])
+    exceptions = {r["parent_code"]: r for r in tables["census_2020_exceptions"]}
+    exceptions_path = schema.CENSUS_EXCEPTIONS.path
+    for parent, total in sorted(sums.items()):
+        own = denominators.get(parent)
+        if own is None or not _INTEGER.match(own["population"]):
+            continue
+        difference = total - int(own["population"])
+        exception = exceptions.get(parent)
+        documented = int(exception["difference"]) if exception and _INTEGER.match(exception["difference"]) else 0
+        if difference == documented:
+            continue
+        if exception is not None:
+            problems.append(Problem(exceptions_path, exception.line, parent, "difference",
+                                    f"documents {documented:+,}, but the children of {parent} now add "
+                                    f"up to {total:,} against {int(own['population']):,} "
+                                    f"({difference:+,})"))
+        else:
+            problems.append(Problem(path, own.line, _key(schema.CENSUS, own), "population",
+                                    f"the children of {own['name_zh']} add up to {total:,}, not "
+                                    f"{int(own['population']):,} ({difference:+,}): correct a figure, "
+                                    f"or document the difference in {exceptions_path}"))
+    for parent, exception in exceptions.items():
+        if parent not in sums:
+            problems.append(Problem(exceptions_path, exception.line, parent, "parent_code",
+                                    f"{parent} has no children in {path}: the exception explains nothing"))
+        elif exception["difference"] == "0":
+            problems.append(Problem(exceptions_path, exception.line, parent, "difference",
+                                    "a difference of 0 needs no exception"))
+    _check_regions_in_census(tables["regions"], first, denominators, problems)
+
+
+def _check_regions_in_census(regions: list[Row], census: dict[str, Row], denominators: dict[str, Row],
+                             problems: list[Problem]) -> None:
+    """regions.csv takes its populations from the census: every province, prefecture and county is
+    there under the same name and parent; townships, which the census does not publish, are not."""
+    path = schema.REGIONS.path
+    for row in regions:
+        code = row["region_code"]
+        if row["level"] == "township":
+            if code in census:
+                problems.append(Problem(path, row.line, code, "level",
+                                        "the census publishes no township figures, but "
+                                        f"{schema.CENSUS.path} has {code}"))
+            continue
+        own = denominators.get(code)
+        if own is None:
+            problems.append(Problem(path, row.line, code, "region_code",
+                                    f"{row['name_zh']} has no denominator row in {schema.CENSUS.path}: "
+                                    "every province, prefecture and county needs its 2020 figure"))
+            continue
+        for field_, census_field in (("name_zh", "name_zh"), ("parent_code", "parent_code")):
+            if row[field_] != own[census_field]:
+                problems.append(Problem(path, row.line, code, field_,
+                                        f"{row[field_]!r}, but {schema.CENSUS.path} (line {own.line}) "
+                                        f"gives {own[census_field]!r}"))
 
 
 def _check_periods(table: schema.Table, row: Row, start: str, end: str,
@@ -647,6 +749,7 @@ def _load_raw(raw_dir: Path | str) -> RawData:
         tables[table.name] = rows
     _check_foreign_keys(tables, problems)
     _check_regions(tables["regions"], problems)
+    _check_census(tables, problems)
     _check_indicators(tables, problems)
     _check_lexicon(tables["lexicon"], problems)
     for row in tables["sources"]:
