@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 import pandas as pd
 
 from analysis.questions import dataset as ds
@@ -96,3 +98,68 @@ def test_chart_numbers_are_written_in_full():
 
     assert [format_value(x) for x in (600000, 98.76, 0.2156, -10.2, 1245.0)] == \
         ["600,000", "98.76", "0.2156", "-10.2", "1,245"]
+
+
+# --- views.table / views.chart_data: what a notebook shows, with the data behind it ---------------
+
+def test_table_carries_its_data_as_csv_and_escapes_report_text():
+    import io
+
+    from analysis.questions import views
+
+    frame = pd.DataFrame({"obs_id": ["t-001", "t-002"], "value": [600000.0, 2.5],
+                          "quote": ['<span id="printapp">60万余起</span>', "=SUM(A1)"]})
+    bundle = views.table_bundle(frame, "example", "例 <Example>")
+    html_text = bundle["text/html"]
+    assert '<span id="printapp">' not in html_text and "&lt;span id=\"printapp\"&gt;" in html_text
+    assert "<caption>例 &lt;Example&gt;</caption>" in html_text
+    assert "<td>600,000</td>" in html_text and "<td>2.5</td>" in html_text
+    data = bundle[views.DATA_MIME]
+    assert (data["kind"], data["name"], data["rows"]) == ("table", "example", 2)
+    back = pd.read_csv(io.StringIO(data["csv"]))
+    assert back["value"].tolist() == [600000.0, 2.5]
+    assert back["quote"].tolist() == ['<span id="printapp">60万余起</span>', "'=SUM(A1)"]
+    assert bundle["text/plain"].splitlines()[0] == "例 <Example>"
+    assert "t-002" in bundle["text/plain"]
+
+
+def test_table_index_named_becomes_a_column_positional_is_dropped():
+    from analysis.questions import views
+
+    counts = ds.comparable_indicators(DATA.observations).rename("n").to_frame()
+    assert views.as_columns(counts).columns.tolist() == ["indicator_code", "n"]
+    filtered = DATA.observations[DATA.observations["region_code"] == "421300"][["obs_id"]]
+    assert views.as_columns(filtered).columns.tolist() == ["obs_id"]
+    assert views.as_columns(filtered).index.tolist() == list(range(len(filtered)))
+
+
+def test_a_column_with_one_value_on_every_row_is_said_once_in_html_but_kept_in_the_csv():
+    from analysis.questions import views
+
+    frame = pd.DataFrame({"obs_id": [f"t-00{i}" for i in range(5)],
+                          "reason": ["the only region <and> period"] * 5})
+    bundle = views.table_bundle(frame, "left_out")
+    assert bundle["text/html"].count("the only region") == 1
+    assert "(every row 每行): the only region &lt;and&gt; period" in bundle["text/html"]
+    assert bundle[views.DATA_MIME]["csv"].count("the only region") == 5
+    assert views.constant_columns(frame.head(3)) == {}  # a short table shows it on every row
+
+
+def test_empty_table_says_none_and_names_must_be_file_safe():
+    from analysis.questions import views
+
+    bundle = views.table_bundle(pd.DataFrame(), "comparable_observations")
+    assert "none 无" in bundle["text/html"] and bundle[views.DATA_MIME]["rows"] == 0
+    for bad in ("Has Space", "../up", "", "UPPER", "a.csv"):
+        with pytest.raises(ValueError, match="lower-case letters"):
+            views.table_bundle(pd.DataFrame({"a": [1]}), bad)
+
+
+def test_chart_data_carries_the_data_without_geometry():
+    from analysis.questions import views
+
+    frame = pd.DataFrame({"region_code": ["421300"], "geometry": [None], "map_value": [3.0]})
+    bundle = views.chart_data_bundle(frame, "indicator_map")
+    assert "text/html" not in bundle
+    assert bundle[views.DATA_MIME]["csv"] == "region_code,map_value\n421300,3.0\n"
+    assert bundle[views.DATA_MIME]["kind"] == "chart"

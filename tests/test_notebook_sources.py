@@ -7,6 +7,7 @@ import pytest
 from analysis.config import PROJ_ROOT
 from analysis.publish.execute import KERNEL_NAME, clean_notebook
 from analysis.publish.runs import Run, load_runs, makefile_fragment
+from analysis.publish.tags import HIDE_INPUT, REMOVE_CELL, tag_cells, untagged_cells
 
 NOTEBOOKS = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -59,4 +60,36 @@ def test_clean_notebook_drops_timing_and_random_ids():
     cleaned = clean_notebook(nb)
     assert cleaned["metadata"]["papermill"] == {"parameters": {"a": 1}, "version": "2"}
     assert cleaned["cells"][0]["id"] == "injected-parameters"
+    assert REMOVE_CELL in cleaned["cells"][0]["metadata"]["tags"]
     assert cleaned["cells"][0]["metadata"]["papermill"] == {"status": "completed"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_code_cell_says_what_a_reader_sees(path):
+    """Set-up cells are removed from the site, the others fold their code (see publish/tags.py);
+    `python -m analysis tag-notebooks` fixes a notebook that fails here."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert untagged_cells(nb) == []
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    setup = [c for c in code if "views.start(" in "".join(c["source"])]
+    assert len(setup) == 1 and REMOVE_CELL in setup[0]["metadata"]["tags"]
+    assert REMOVE_CELL in next(c for c in code if "parameters" in c["metadata"]["tags"])["metadata"]["tags"]
+
+
+def test_untagged_cells_are_found_and_tagged():
+    nb = {"cells": [
+        {"id": "p", "cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1"},
+        {"id": "s", "cell_type": "code", "metadata": {}, "source": ["data = views.start(", "x)"]},
+        {"id": "t", "cell_type": "code", "metadata": {"tags": ["summary"]}, "source": "views.summary('')"},
+        {"id": "m", "cell_type": "markdown", "metadata": {}, "source": "# Title"},
+        {"id": "h", "cell_type": "code", "metadata": {"tags": [HIDE_INPUT]}, "source": "views.table(t, 'a')"},
+        {"id": "w", "cell_type": "code", "metadata": {"tags": [HIDE_INPUT]}, "source": "d = views.start()"},
+    ]}
+    assert untagged_cells(nb) == ["p: set-up cell without remove-cell",
+                                  "s: set-up cell without remove-cell",
+                                  "t: no tag among remove-cell, hide-input, remove-input",
+                                  "w: set-up cell without remove-cell"]
+    assert tag_cells(nb) == 4 and untagged_cells(nb) == [] and tag_cells(nb) == 0
+    assert [c["metadata"].get("tags") for c in nb["cells"]] == [
+        ["parameters", REMOVE_CELL], [REMOVE_CELL], ["summary", HIDE_INPUT], None,
+        [HIDE_INPUT], [HIDE_INPUT, REMOVE_CELL]]

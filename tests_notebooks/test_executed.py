@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from analysis.questions import dataset
+from analysis.questions.views import DATA_MIME
 from analysis.publish.execute import execute_run
 from analysis.publish.runs import load_runs, missing_runs
 from analysis.publish.site import render_notebook
@@ -45,6 +46,22 @@ def test_each_run_says_what_it_shows(executed):
         notebook = json.loads((executed / f"{run.run_id}.ipynb").read_text(encoding="utf-8"))
         summary = [c for c in notebook["cells"] if "summary" in c["metadata"].get("tags", [])]
         assert len(summary) == 1 and summary[0]["outputs"], f"{run.run_id}: no summary printed"
+
+
+def test_every_table_and_chart_carries_its_data(executed):
+    """Notebooks show tables with views.table and charts with views.chart_data, so that the site
+    offers the data behind each: no table or figure without it."""
+    for run in load_runs().runs:
+        notebook = json.loads((executed / f"{run.run_id}.ipynb").read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            outputs = [o.get("data", {}) for o in cell.get("outputs", [])]
+            for number, data in enumerate(outputs):
+                if "<table" in "".join(data.get("text/html", "")):
+                    assert DATA_MIME in data, f"{run.run_id} {cell['id']}: a table without views.table"
+                if "image/png" in data:
+                    following = next((d for d in outputs[number + 1:] if "image/png" not in d), {})
+                    assert following.get(DATA_MIME, {}).get("kind") == "chart", \
+                        f"{run.run_id} {cell['id']}: a figure without views.chart_data after it"
 
 
 @pytest.mark.slow

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     execute_cmd = commands.add_parser("execute", help="execute one run with papermill")
     execute_cmd.add_argument("run_id")
     commands.add_parser("kernel", help="register the project's Jupyter kernel in this environment")
+    tag_cmd = commands.add_parser("tag-notebooks", help="tag every code cell with what a site reader "
+                                  "sees of it (remove-cell for set-up cells, hide-input otherwise)")
+    tag_cmd.add_argument("notebooks", type=Path, nargs="*", help="default: notebooks/*.ipynb")
     site_cmd = commands.add_parser("site", help="render executed notebooks and the index as HTML")
     site_cmd.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
     add = commands.add_parser("add-source", help="archive a report, add its sources row, pre-fill candidates")
@@ -101,7 +104,7 @@ def _dispatch(args) -> int:
             raise CommandError(str(exc)) from None
         print("\n".join(changes) if changes else f"no change in the dataset since {args.rev}")
         return 0
-    if args.command in ("runs", "execute", "kernel", "site"):
+    if args.command in ("runs", "execute", "kernel", "site", "tag-notebooks"):
         return _notebook_command(args)
     # Imported here, not at the top: executing a notebook run needs none of it (cn2an alone
     # takes 0.3 s to import, once per run).
@@ -163,6 +166,13 @@ def _notebook_command(args) -> int:
             raise CommandError(f"no run {args.run_id!r}: the runs are listed in notebooks/runs.yaml")
 
         print(f"executed {execute_run(args.run_id)}")
+    elif args.command == "tag-notebooks":
+        from .publish.runs import NOTEBOOK_DIR
+        from .publish.tags import tag_notebook_files
+
+        paths = args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+        for path, count in tag_notebook_files(paths).items():
+            print(f"{path}: tagged {count} cell(s)")
     elif args.command == "site":
         from .publish.site import SITE_DIR, build_site
 

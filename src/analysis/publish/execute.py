@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config import PROJ_ROOT
 from .runs import NOTEBOOK_DIR, load_runs
+from .tags import REMOVE_CELL
 
 KERNEL_NAME = "pingan-hubei-hunan"
 BUILD_NOTEBOOKS = PROJ_ROOT / "build" / "notebooks"
@@ -50,12 +51,16 @@ def install_kernel(prefix: Path | None = None) -> Path:
 
 
 def clean_notebook(nb: dict) -> dict:
-    """Drop what changes from run to run: timestamps, durations, absolute paths."""
+    """Drop what changes from run to run: timestamps, durations, absolute paths. Papermill's
+    injected parameters are removed from the reader's view (the page's header gives them)."""
     papermill = nb.get("metadata", {}).get("papermill", {})
     nb["metadata"]["papermill"] = {k: papermill[k] for k in ("parameters", "version") if k in papermill}
     for cell in nb.get("cells", []):
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
             cell["id"] = "injected-parameters"  # papermill gives it a random id
+            if REMOVE_CELL not in tags:
+                tags.append(REMOVE_CELL)
         cell.get("metadata", {}).pop("execution", None)
         meta = cell.get("metadata", {}).get("papermill")
         if meta is not None:

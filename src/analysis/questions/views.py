@@ -1,24 +1,40 @@
 """What the notebooks display: one call per cell, so that notebooks stay thin.
 
-Tables are plain DataFrames (pandas escapes HTML when it renders them, and the reports contain
-HTML); every table that shows a number carries its ``obs_id`` and quote.
+Every table a notebook shows goes through ``table(frame, name, caption)``, and the data behind
+every chart through ``chart_data(frame, name)``. Each emits one display output that carries, beside
+what Jupyter shows (an HTML table escaped by pandas, or a line of text), the data as CSV under the
+MIME type ``DATA_MIME``: the site build writes it next to the page as ``<name>.csv`` and links it,
+without re-executing the notebook. Every table that shows a number carries its ``obs_id`` and quote.
 """
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 
 from . import dataset as ds
-from .plots import seaborn_theme
+from .plots import crisp_inline_figures, format_value, seaborn_theme
 
 OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_name_zh",
                        "indicator_name_en", "period_label", "value", "qualifier", "unit",
                        "value_per_10k", "quote"]
 
 
+# The data behind a table or chart, inside the executed notebook (see the module docstring).
+DATA_MIME = "application/vnd.pingan.data+json"
+# A name becomes a file name on the site: <run_id>/<name>.csv.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Cells a spreadsheet would run as a formula get a leading apostrophe, as in data/processed
+# (analysis.build.processed.inert; not imported: the build layer is slow to import).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def start(processed_dir: str = "") -> ds.Dataset:
     """Fonts, display options, and the dataset (from ``processed_dir`` if given)."""
     seaborn_theme()  # also registers the CJK font
+    crisp_inline_figures()
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.width", 200)
@@ -69,3 +85,113 @@ def region_header(data: ds.Dataset, region_code: str) -> pd.DataFrame:
         "source kind": row["population_source_kind"],
     }
     return pd.DataFrame({"field": list(items), "value": list(items.values())})
+
+
+# --- what a notebook shows, with the data behind it ----------------------------------------------
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ValueError(f"data name {name!r}: use lower-case letters, digits, _ and - "
+                         "(it becomes a file name)")
+
+
+def as_columns(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """A plain table: a named index becomes columns, a positional one is dropped, and a map's
+    geometry is left out (a spreadsheet cannot read it)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    named_index = any(name is not None for name in frame.index.names)
+    frame = frame.reset_index(drop=not named_index)
+    frame.columns.name = None
+    if "geometry" in frame.columns:
+        frame = pd.DataFrame(frame.drop(columns="geometry"))
+    return frame
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """UTF-8 CSV text, with text cells made inert for spreadsheets."""
+    guarded = frame.copy()
+    for column in guarded.columns:
+        if guarded[column].dtype == object or pd.api.types.is_string_dtype(guarded[column]):
+            guarded[column] = guarded[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_TRIGGERS) else v)
+    return guarded.to_csv(index=False, lineterminator="\n")
+
+
+def constant_columns(frame: pd.DataFrame, min_rows: int = 4) -> dict[str, str]:
+    """Text columns with one value on every row of a table long enough for it to be noise: shown
+    once above the table instead of on every row."""
+    if len(frame) < min_rows:
+        return {}
+    constant = {}
+    for column in frame.columns:
+        values = frame[column]
+        if (values.dtype == object or pd.api.types.is_string_dtype(values)) and values.nunique(dropna=False) == 1:
+            value = values.iloc[0]
+            if isinstance(value, str) and value:
+                constant[column] = value
+    return constant
+
+
+def table_html(frame: pd.DataFrame, caption: str = "") -> str:
+    """The table as HTML, every cell escaped by pandas, numbers written in full (600,000 rather
+    than 600000.0); a column with one value on every row is said once above it."""
+    constant = constant_columns(frame)
+    shown = frame.drop(columns=list(constant)) if constant else frame
+    with pd.option_context("display.max_colwidth", None):
+        body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="pingan-table",
+                             float_format=format_value)
+    if caption:
+        body = body.replace(">", f">\n  <caption>{html.escape(caption)}</caption>", 1)
+    notes = "".join(f'<p class="pingan-constant"><code>{html.escape(str(column))}</code> '
+                    f"(every row 每行): {html.escape(value)}</p>\n"
+                    for column, value in constant.items())
+    return notes + body
+
+
+def table_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> dict:
+    """The display output of ``table``: HTML and text to read, and the CSV under DATA_MIME."""
+    _check_name(name)
+    frame = as_columns(frame)
+    with pd.option_context("display.max_colwidth", None):
+        text = frame.to_string(index=False) if len(frame) else "(none 无)"
+    return {
+        "text/plain": (f"{caption}\n" if caption else "") + text,
+        "text/html": (table_html(frame, caption) if len(frame) else
+                      f'<p class="pingan-empty">{html.escape(caption or name)}: none 无</p>'),
+        DATA_MIME: {"kind": "table", "name": name, "caption": caption, "rows": len(frame),
+                    "csv": to_csv(frame)},
+    }
+
+
+def table(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> None:
+    """Show a table, carrying its data: the site offers it as ``<name>.csv`` beside the page
+    (and makes it sortable and filterable when it is long)."""
+    from IPython.display import display
+
+    display(table_bundle(frame, name, caption), raw=True)
+
+
+def chart_data_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> dict:
+    _check_name(name)
+    frame = as_columns(frame)
+    return {
+        "text/plain": f"数据 Data behind the chart: {name}.csv ({len(frame)} rows)",
+        DATA_MIME: {"kind": "chart", "name": name, "caption": caption, "rows": len(frame),
+                    "csv": to_csv(frame)},
+    }
+
+
+def chart_data(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> None:
+    """Show the chart just drawn, then attach the data behind it (``<name>.csv`` on the site).
+
+    The figure is shown here, not when the cell ends, so that its data link follows it.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        display(figure)
+        plt.close(figure)
+    display(chart_data_bundle(frame, name, caption), raw=True)
