@@ -24,7 +24,9 @@ from analysis.config import RAW_DIR
 from analysis.build.validate import _check_audit, load_raw
 
 VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "scopes.csv",
-                "period_bases.csv", "indicators.csv", "regions.csv", "lexicon.csv")
+                "period_bases.csv", "indicators.csv", "concepts.csv", "indicator_concepts.csv",
+                "indicator_sums.csv", "census_sources.csv", "census_2020.csv",
+                "census_2020_exceptions.csv", "regions.csv", "lexicon.csv")
 # (sentence template, indicator, unit, value, qualifier, is_change)
 FORMS = [
     ("第{i}项工作共化解矛盾纠纷{n}起", "disputes_screened_resolved", "cases", "{n}", "exact", False),
@@ -47,9 +49,12 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
         shutil.copy(RAW_DIR / name, root / name)
     (root / "reports").mkdir()
     per_report = observations // reports
+    with (RAW_DIR / "regions.csv").open(encoding="utf-8") as f:
+        regions = [row["region_code"] for row in csv.DictReader(f)]
     sources, obs = [], []
     for r in range(reports):
         sid = f"synthetic_{r:04d}"
+        region, year = regions[r % len(regions)], str(2014 + r % 10)
         sentences = []
         for i in range(per_report):
             template, indicator, unit, value, qualifier, is_change = FORMS[i % len(FORMS)]
@@ -57,11 +62,11 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
             sentence = template.format(i=i + 1, n=n)
             sentences.append(sentence + "。")
             obs.append({
-                "obs_id": f"{sid}-{i + 1:03d}", "source_id": sid, "region_code": "421300",
-                "indicator_code": indicator, "period_start": "2023", "period_end": "2023",
+                "obs_id": f"{sid}-{i + 1:03d}", "source_id": sid, "region_code": region,
+                "indicator_code": indicator, "period_start": year, "period_end": year,
                 "period_basis": "stated", "value": value.format(n=n), "unit": unit,
                 "qualifier": qualifier, "scope": "region_total",
-                "base_period_start": "2022" if is_change else "", "base_period_end": "2022" if is_change else "",
+                "base_period_start": "2013" if is_change else "", "base_period_end": "2013" if is_change else "",
                 # the ordinal (第i项) is part of what the sentence counts: declared, so curated
                 "quote": sentence, "label_numbers": f"第{i + 1}", "curator_note": "",
             })
@@ -73,18 +78,20 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
         (root / "reports" / name).write_bytes(data)
         sources.append({
             "source_id": sid, "file": name, "sha256": hashlib.sha256(data).hexdigest(),
-            "headline": f"合成报告{r}", "publisher": "benchmark", "byline": "", "date_published": "2024-01-01",
-            "date_precision": "day", "original_url": "", "region_code": "421300", "period_start": "2023",
-            "period_end": "2023", "script": "Simplified", "body_start": "正文开始。",
+            "headline": f"合成报告{r}", "publisher": "benchmark", "byline": "",
+            "date_published": f"{int(year) + 1}-01-15", "date_precision": "day", "original_url": "",
+            "region_code": region, "period_start": year, "period_end": year, "script": "Simplified",
+            "body_start": "正文开始。",
             "body_end": "正文结束。", "notes": "",
         })
     write_csv(root / "sources.csv", list(sources[0]), sources)
     write_csv(root / "observations.csv", list(obs[0]), obs)
     # every sentence holds an ordinal (第i项, a label) and a number (the value), both curated
     write_csv(root / "exclusions.csv", ["source_id", "mention", "context", "reason", "note"], [])
-    write_csv(root / "expected_counts.csv", ["source_id", "observations", "mentions", "excluded"],
+    # reports of every region and ten years share indicators, so every observation is compared
+    write_csv(root / "expected_counts.csv", ["source_id", "observations", "mentions", "excluded", "compared"],
               [{"source_id": s["source_id"], "observations": per_report, "mentions": 2 * per_report,
-                "excluded": 0} for s in sources])
+                "excluded": 0, "compared": per_report} for s in sources])
 
 
 def run(reports: int, observations: int) -> float:

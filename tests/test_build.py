@@ -11,7 +11,8 @@ import pytest
 
 from analysis.build import schema
 from analysis.__main__ import main
-from analysis.build.processed import build, csv_bytes, inert, interval, processed_files
+from analysis.build.compare import interval
+from analysis.build.processed import build, csv_bytes, inert, processed_files
 from analysis.config import PROCESSED_DIR, RAW_DIR
 from analysis.build.validate import load_raw
 from conftest import edit_row

@@ -13,7 +13,7 @@ from analysis.build.processed import build
 from analysis.build.curation import AddSourceError, add_source, diff, suggest_indicator
 from analysis.publish.runs import required_runs
 from analysis.build.validate import load_raw
-from conftest import read_rows, write_rows
+from conftest import edit_row, read_rows, write_rows
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example_report.txt"
 METADATA = dict(source_id="example_2024", headline="示例县平安建设工作综述", publisher="示例县融媒体中心",
@@ -67,10 +67,15 @@ def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tm
     append(raw_copy / "exclusions.csv", [{"source_id": "example_2024", "mention": "2024",
                                           "context": "2024年,示例县", "reason": "date", "note": ""}])
     append(raw_copy / "expected_counts.csv", [{"source_id": "example_2024", "observations": "4",
-                                               "mentions": "6", "excluded": "1"}])
+                                               "mentions": "6", "excluded": "1", "compared": "2"}])
+    # A second county with a zero-homicide claim makes 黄梅's comparable too: a reviewed change.
+    edit_row(raw_copy / "expected_counts.csv", "source_id", "huangmei_2017_2021", compared="5")
 
     data = load_raw(raw_copy)
     assert len([r for r in data.tables["observations"] if r["source_id"] == "example_2024"]) == 4
+    compared = data.comparisons.compared_observations
+    # zero homicides in two counties; professional mediation organisations in four
+    assert {"huangmei_2017_2021-001", zero["obs_id"], candidates["12"]["obs_id"]} <= compared
     roles = {d.mention.text: d.role for d in data.decisions["example_2024"]}
     assert roles == {"2024": "date", "1200余": "value", "5.5%": "value", "12": "value",
                      "三": "period", "零": "value"}

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from . import schema
+from .compare import interval
 from .numbers import plain_number
 from .periods import parse_period, period_label
 from .validate import RawData, Row, census_denominators, load_raw
@@ -46,22 +47,6 @@ PACKAGE_METADATA = {
 def inert(cell: str) -> str:
     """Text that a spreadsheet would evaluate is prefixed with an apostrophe."""
     return "'" + cell if cell.startswith(_FORMULA_TRIGGERS) else cell
-
-
-def interval(value: Decimal, qualifier: str) -> tuple[Decimal | None, Decimal | None]:
-    """The interval (low, high) a qualified value gives; None is an open end.
-
-    Qualifiers speak of magnitude: "下降超30%" (value -30, more_than) is at most -30.
-    """
-    if qualifier == "exact":
-        return value, value
-    if qualifier == "about":
-        return None, None
-    if qualifier in ("more_than", "at_least"):
-        return (value, None) if value >= 0 else (None, value)
-    if qualifier == "nearly":
-        return (None, value) if value >= 0 else (value, None)
-    raise ValueError(f"unknown qualifier {qualifier!r}")
 
 
 def per_10k(value: Decimal, population: str) -> Decimal | None:
@@ -181,9 +166,14 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
     out = {"observations": observations, "sources": sources, "mentions": mentions,
            "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
-                       for _, r in sorted(regions.items())]}
+                       for _, r in sorted(regions.items())],
+           "comparisons": sorted(data.comparisons.items, key=lambda r: r["item_id"]),
+           "comparison_groups": sorted(data.comparisons.groups, key=lambda r: r["group_id"]),
+           "comparison_members": sorted(data.comparisons.members,
+                                        key=lambda r: (r["group_id"], r["item_id"]))}
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
-                  schema.PERIOD_BASES, schema.INDICATORS, schema.CENSUS_SOURCES, schema.CENSUS,
+                  schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
+                  schema.INDICATOR_SUMS, schema.CENSUS_SOURCES, schema.CENSUS,
                   schema.CENSUS_EXCEPTIONS, schema.LEXICON, schema.EXCLUSIONS):
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name],

@@ -150,6 +150,55 @@ INDICATORS = Table(
      fk("unit", "units", "unit_code")],
 )
 
+CONCEPTS = Table(
+    "concepts", "concepts.csv", "Comparable concepts: one phenomenon, compared in one measure and unit",
+    [
+        field("concept_code", "string", "Concept identifier.", required=True, pattern=SLUG),
+        field("name_zh", "string", "Chinese name.", required=True),
+        field("name_en", "string", "English name.", required=True),
+        field("theme_code", "string", "Theme (themes.csv).", required=True),
+        field("measure", "string", "The measure its comparisons use (measures.csv); every linked "
+              "indicator has it.", required=True),
+        field("unit", "string", "The unit its comparisons use (units.csv); every linked indicator "
+              "but a proxy has it.", required=True),
+        field("definition", "string", "What the concept's own (same) measure counts.", required=True),
+    ],
+    ["concept_code"],
+    [fk("theme_code", "themes", "theme_code"), fk("measure", "measures", "measure_code"),
+     fk("unit", "units", "unit_code")],
+)
+
+INDICATOR_CONCEPTS = Table(
+    "indicator_concepts", "indicator_concepts.csv",
+    "The crosswalk: each indicator's concept (at most one) and how it relates to it",
+    [
+        field("indicator_code", "string", "Indicator (indicators.csv); at most once.", required=True),
+        field("concept_code", "string", "Concept (concepts.csv).", required=True),
+        field("relation", "string",
+              "same: measures the concept itself; narrower: a part of it (one organ, kind or "
+              "programme); broader: more than it; proxy: a related quantity. Only same links of "
+              "different indicators share an axis.", required=True,
+              enum=["same", "narrower", "broader", "proxy"]),
+        field("note", "string", "The judgement, in one line.", required=True),
+    ],
+    ["indicator_code"],
+    [fk("indicator_code", "indicators", "indicator_code"), fk("concept_code", "concepts", "concept_code")],
+)
+
+INDICATOR_SUMS = Table(
+    "indicator_sums", "indicator_sums.csv",
+    "Totals that are by definition the sum of disjoint parts: the build derives a total where a "
+    "report gives only the parts",
+    [
+        field("total_indicator_code", "string", "The total (indicators.csv).", required=True),
+        field("part_indicator_code", "string", "One of its disjoint parts (indicators.csv).",
+              required=True),
+    ],
+    ["total_indicator_code", "part_indicator_code"],
+    [fk("total_indicator_code", "indicators", "indicator_code"),
+     fk("part_indicator_code", "indicators", "indicator_code")],
+)
+
 CENSUS_LEVELS = ["province", "prefecture", "county", "functional_zone"]
 
 CENSUS_SOURCES = Table(
@@ -334,6 +383,9 @@ EXPECTED_COUNTS = Table(
               required=True, minimum=0),
         field("excluded", "integer", "Mentions set aside in exclusions.csv.", required=True,
               minimum=0),
+        field("compared", "integer",
+              "Observations that enter at least one valid comparison (comparisons.csv).",
+              required=True, minimum=0),
     ],
     ["source_id"],
     [fk("source_id", "sources", "source_id")],
@@ -382,8 +434,9 @@ LEXICON = Table(
 
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
-                           CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS, REGIONS, SOURCES,
-                           OBSERVATIONS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON]
+                           CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS, CENSUS_SOURCES, CENSUS,
+                           CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, EXCLUSIONS,
+                           EXPECTED_COUNTS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -475,7 +528,96 @@ PROCESSED_OBSERVATIONS = Table(
      fk("period_basis", "period_bases", "period_basis_code")],
 )
 
+_DERIVED = "Derived by the build (analysis.build.compare); "
+
+COMPARISONS = Table(
+    "comparisons", "comparisons.csv",
+    "Comparison items: every observation, and every total derived from its parts, with the values "
+    "derived for comparison (each marked derived, with its formula) and whether it is compared",
+    [
+        field("item_id", "string", "The obs_id; for a derived total, <indicator>:<obs_id>+<obs_id>…",
+              required=True),
+        field("obs_ids", "string", "The observations it comes from (space separated).", required=True),
+        field("is_derived_total", "boolean", "A total the build derived as the sum of its parts.",
+              required=True),
+        field("indicator_code", "string", "Indicator.", required=True),
+        field("concept_code", "string", "Concept (empty: none)."),
+        field("relation", "string", "Relation of the indicator to the concept."),
+        field("comparison_key", "string", "The concept, or the indicator where it has none.",
+              required=True),
+        field("measure", "string", "Measure.", required=True),
+        field("unit", "string", "Unit.", required=True),
+        field("region_code", "string", "Region.", required=True),
+        field("region_level", "string", "Region level.", required=True),
+        field("period_start", "date", "First day of the period.", required=True),
+        field("period_end", "date", "Last day of the period (a stock's date).", required=True),
+        field("period_label", "string", "The period as written.", required=True),
+        field("period_basis", "string", "Where the period comes from.", required=True),
+        field("period_years", "number", _DERIVED + "whole months as twelfths, otherwise days ÷ 365.25.",
+              required=True),
+        field("scope", "string", "What part of the region it covers.", required=True),
+        field("value", "number", "As stated (a derived total: the sum of its parts).", required=True),
+        field("value_low", "number", "Lower end of its interval (empty: open)."),
+        field("value_high", "number", "Upper end of its interval (empty: open)."),
+        field("qualifier", "string", "Qualifier (a derived total: that of the sum's interval).",
+              required=True),
+        field("base_period", "string", "For changes: the base period as written."),
+        field("quantity", "string", "What it is compared as: annual_count, count_at_date, percent, "
+              "change, years_without_event; empty: not compared."),
+        field("annual_value", "number", _DERIVED + "flows: value ÷ period_years."),
+        field("annual_low", "number", _DERIVED + "value_low ÷ period_years."),
+        field("annual_high", "number", _DERIVED + "value_high ÷ period_years."),
+        field("population_2020", "integer", "The 2020 census denominator of per_10k."),
+        field("population_basis", "string", "statistical_division or management_area."),
+        field("per_10k", "number", _DERIVED + "per 10,000 residents (per year, for flows)."),
+        field("per_10k_low", "number", _DERIVED + "lower end, per 10,000 residents."),
+        field("per_10k_high", "number", _DERIVED + "upper end, per 10,000 residents."),
+        field("years_without_event", "number", _DERIVED + "zero claims: period_years."),
+        field("formula", "string", "How each derived value was computed, with its numbers."),
+        field("status", "string", "compared (in a valid group), alone (may be compared, has no "
+              "partner) or excluded (may not be compared).", required=True,
+              enum=["compared", "alone", "excluded"]),
+        field("reason", "string", "Why it is alone or excluded, specifically."),
+        field("compared_in", "string", "The valid groups it enters, itself or through a total "
+              "derived from it (space separated; empty: none)."),
+    ],
+    ["item_id"],
+)
+
+COMPARISON_GROUPS = Table(
+    "comparison_groups", "comparison_groups.csv",
+    "Sets of items that may share an axis, each under one rule; valid when it has two places",
+    [
+        field("group_id", "string", "Group identifier.", required=True),
+        field("comparison_key", "string", "Concept or indicator.", required=True),
+        field("indicator_code", "string", "For a narrower, broader or proxy indicator: the one "
+              "indicator the group holds (empty: the concept's same links)."),
+        field("kind", "string", "annual_count, annual_per_10k, count_at_date, per_10k_at_date, "
+              "percent, change, years_without_event.", required=True),
+        field("level", "string", "The region level (absolute counts, zero claims), the base (changes) "
+              "or 'all levels'.", required=True),
+        field("value_column", "string", "The comparisons.csv column drawn on the axis.", required=True),
+        field("rule", "string", "The rule under which the members share the axis.", required=True),
+        field("members", "integer", "Items in the group.", required=True),
+        field("places", "integer", "Distinct region and period pairs among them.", required=True),
+        field("is_valid", "boolean", "At least two places: a comparison.", required=True),
+    ],
+    ["group_id"],
+)
+
+COMPARISON_MEMBERS = Table(
+    "comparison_members", "comparison_members.csv", "Which items each group holds",
+    [
+        field("group_id", "string", "Group.", required=True),
+        field("item_id", "string", "Item.", required=True),
+    ],
+    ["group_id", "item_id"],
+    [fk("group_id", "comparison_groups", "group_id"), fk("item_id", "comparisons", "item_id")],
+)
+
 PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES,
-                                 INDICATORS, CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS,
+                                 INDICATORS, CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS,
+                                 CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS,
                                  PROCESSED_REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
-                                 EXCLUSIONS, MENTIONS, LEXICON]
+                                 EXCLUSIONS, MENTIONS, COMPARISONS, COMPARISON_GROUPS,
+                                 COMPARISON_MEMBERS, LEXICON]

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import schema
+from .compare import Comparisons, build_comparisons
 from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
                     period_length_years)
 from .numbers import CHANGE_MEASURES, derivable_values, plain_number
@@ -86,6 +87,7 @@ class RawData:
     decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
     quote_starts: dict[str, int] = field(default_factory=dict)  # obs_id → offset in the text
     quoted: dict[str, QuotedObservation] = field(default_factory=dict)  # obs_id → what the audit needs
+    comparisons: Comparisons | None = None  # made once the rest is valid
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -448,6 +450,52 @@ def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> 
                                                   f"have per-capita values, not a {row['measure']}"))
 
 
+def _check_concepts(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """A concept is compared in one measure and unit: an indicator linked to it in another would put
+    unlike numbers on one axis."""
+    indicators = {r["indicator_code"]: r for r in tables["indicators"]}
+    concepts = {r["concept_code"]: r for r in tables["concepts"]}
+    for row in tables["indicator_concepts"]:
+        indicator, concept = indicators.get(row["indicator_code"]), concepts.get(row["concept_code"])
+        if indicator is None or concept is None:
+            continue  # reported as unknown keys
+        where = (schema.INDICATOR_CONCEPTS.path, row.line, row["indicator_code"], "concept_code")
+        if indicator["measure"] != concept["measure"]:
+            problems.append(Problem(*where, f"{row['indicator_code']} is a {indicator['measure']}, but "
+                                            f"{row['concept_code']} is compared as {concept['measure']}: "
+                                            "one comparison would mix measures"))
+        elif indicator["unit"] != concept["unit"] and row["relation"] != "proxy":
+            problems.append(Problem(*where, f"{row['indicator_code']} is counted in {indicator['unit']}, "
+                                            f"{row['concept_code']} in {concept['unit']}: one comparison "
+                                            "would mix units (only a proxy may differ)"))
+    parts: dict[str, list[str]] = {}
+    for row in tables["indicator_sums"]:
+        total, part = indicators.get(row["total_indicator_code"]), indicators.get(row["part_indicator_code"])
+        if total is None or part is None:
+            continue
+        where = (schema.INDICATOR_SUMS.path, row.line,
+                 f"{row['total_indicator_code']}, {row['part_indicator_code']}", "part_indicator_code")
+        if total["measure"] not in ("flow_count", "stock_count"):
+            problems.append(Problem(*where, f"only counts add up, not a {total['measure']}"))
+        elif (part["measure"], part["unit"]) != (total["measure"], total["unit"]):
+            problems.append(Problem(*where, f"a part must have its total's measure and unit "
+                                            f"({total['measure']}, {total['unit']}), not "
+                                            f"({part['measure']}, {part['unit']})"))
+        parts.setdefault(row["total_indicator_code"], []).append(row["part_indicator_code"])
+    for total in parts:  # a total cannot contain itself, however deep
+        seen, stack = set(), list(parts[total])
+        while stack:
+            code = stack.pop()
+            if code == total:
+                line = next(r.line for r in tables["indicator_sums"] if r["total_indicator_code"] == total)
+                problems.append(Problem(schema.INDICATOR_SUMS.path, line, total, "total_indicator_code",
+                                        f"{total} is among its own parts"))
+                break
+            if code not in seen:
+                seen.add(code)
+                stack.extend(parts.get(code, []))
+
+
 def _check_lexicon(rows: list[Row], problems: list[Problem]) -> None:
     for row in rows:
         try:
@@ -706,15 +754,17 @@ def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
     path = schema.EXPECTED_COUNTS.path
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
     observations = Counter(r["source_id"] for r in data.tables["observations"])
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
     for sid, decisions in sorted(data.decisions.items()):
         actual = {"observations": observations[sid],
                   "mentions": len(decisions),
-                  "excluded": sum(d.status == "excluded" for d in decisions)}
+                  "excluded": sum(d.status == "excluded" for d in decisions),
+                  "compared": compared[sid]}
         row = expected.get(sid)
         if row is None:
             problems.append(Problem(path, 0, sid, "source_id",
                                     f"no expected counts for {sid}: add the row "
-                                    f"{sid},{actual['observations']},{actual['mentions']},{actual['excluded']}"))
+                                    + ",".join(str(v) for v in (sid, *actual.values()))))
             continue
         for name, value in actual.items():
             if row[name].isdigit() and int(row[name]) != value:
@@ -750,6 +800,7 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_foreign_keys(tables, problems)
     _check_regions(tables["regions"], problems)
     _check_census(tables, problems)
+    _check_concepts(tables, problems)
     _check_indicators(tables, problems)
     _check_lexicon(tables["lexicon"], problems)
     for row in tables["sources"]:
@@ -765,6 +816,12 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_observations(data, problems)
     _check_audit(data, problems)
     _check_note_references(data, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    # Comparisons are derived from valid data only; their count per report is a reviewed figure.
+    populations = {code: {"population": r["population"], "basis": r["basis"]}
+                   for code, r in census_denominators(tables["census_2020"]).items()}
+    data.comparisons = build_comparisons(tables, populations)
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)

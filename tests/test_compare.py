@@ -1,0 +1,231 @@
+"""Comparable values and the rules of comparison, on the real data and on made-up items; the
+refusals of the concept crosswalk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from analysis.build.compare import (Item, derived_totals, eligibility, group_keys, interval,
+                                    period_years, subgroup)
+from analysis.build.validate import load_raw
+from analysis.config import RAW_DIR
+from conftest import edit_row, read_rows, refused, write_rows
+
+
+@pytest.fixture(scope="module")
+def comparisons():
+    return load_raw(RAW_DIR).comparisons
+
+
+def items_by_id(comparisons) -> dict[str, dict[str, str]]:
+    return {row["item_id"]: row for row in comparisons.items}
+
+
+def group(comparisons, group_id: str) -> tuple[dict[str, str], list[str]]:
+    row = next(g for g in comparisons.groups if g["group_id"] == group_id)
+    return row, [m["item_id"] for m in comparisons.members if m["group_id"] == group_id]
+
+
+def item(**changes) -> Item:
+    base = dict(item_id="x-001", obs_ids=("x-001",), indicator_code="mafia_organisations_dismantled",
+                measure="flow_count", unit="organisations", region_code="421127", region_level="county",
+                period_start="2018", period_end="2020", period_basis="stated", scope="region_total",
+                value=Decimal(1), low=Decimal(1), high=Decimal(1), qualifier="exact")
+    return Item(**{**base, **changes})
+
+
+# --- derived values ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("start, end, years", [
+    ("2023-01-01", "2023-12-31", "1"), ("2018-01-01", "2020-12-31", "3"),
+    ("2021-01-01", "2022-05-31", "1.4167"),  # 去年以来,截至今年5月: 17 months
+    ("2016-11-01", "2021-11-04", "5.0103"),  # 近五年来 up to the publication day: days ÷ 365.25
+])
+def test_period_length_in_years(start, end, years):
+    value = period_years(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert value.quantize(Decimal("0.0001")).normalize() == Decimal(years)
+
+
+def test_flows_are_annualized_with_their_formula(comparisons):
+    hunan = items_by_id(comparisons)["hunan_2017_2022-011"]  # 涉恶犯罪集团和团伙1542个, 2018-2020
+    assert (hunan["period_years"], hunan["annual_value"], hunan["quantity"]) == ("3", "514", "annual_count")
+    assert hunan["formula"].startswith("per year: 1542 ÷ 3 years = 514; per 10,000 residents per year: "
+                                       "514 × 10,000 ÷ 66,444,864 (2020 census, management area) = 0.0774")
+    assert hunan["per_10k"] == "0.0774" and hunan["population_2020"] == "66444864"
+
+
+def test_stocks_are_not_annualized_and_name_their_denominator(comparisons):
+    lixian = items_by_id(comparisons)["hunan_2017_2022-034"]  # 12 professional mediation organisations
+    assert lixian["annual_value"] == "" and lixian["quantity"] == "count_at_date"
+    assert lixian["per_10k"] == "0.1662" and lixian["population_basis"] == "statistical_division"
+
+
+def test_a_lower_bound_stays_a_lower_bound(comparisons):
+    volunteers = items_by_id(comparisons)["hubei_2023-033"]  # 壮大至6000余人
+    assert (volunteers["value_low"], volunteers["value_high"]) == ("6000", "")
+    assert (volunteers["per_10k_low"], volunteers["per_10k_high"]) == (volunteers["per_10k"], "")
+    assert interval(Decimal(-40), "more_than") == (None, Decimal(-40))  # 下降40%以上: at most -40
+
+
+def test_a_total_is_derived_from_its_disjoint_parts(comparisons):
+    # 黄梅: 打掉涉黑组织1个、涉恶犯罪集团7个、涉恶犯罪团伙43个; Hunan: 涉黑组织170个、涉恶犯罪集团和团伙1542个
+    rows = items_by_id(comparisons)
+    huangmei = rows["gang_organisations_dismantled:huangmei_2017_2021-004+huangmei_2017_2021-005"
+                    "+huangmei_2017_2021-006"]
+    assert (huangmei["value"], huangmei["is_derived_total"], huangmei["qualifier"]) == ("51", "true", "exact")
+    assert huangmei["formula"].startswith(
+        "50 (evil_force_criminal_groups_gangs_dismantled:huangmei_2017_2021-005+huangmei_2017_2021-006)"
+        " + 1 (huangmei_2017_2021-004) = 51")
+    hunan = rows["gang_organisations_dismantled:hunan_2017_2022-010+hunan_2017_2022-011"]
+    assert hunan["value"] == "1712" and hunan["status"] == "compared"
+    # each part keeps its obs_id and is compared through the total
+    assert "gang_organisations_dismantled--annual_per_10k--all_levels" in rows["huangmei_2017_2021-005"]["compared_in"]
+
+
+def test_a_sum_of_qualified_parts_is_an_interval():
+    parts = [item(item_id="a-001", obs_ids=("a-001",), indicator_code="evil_force_criminal_groups_dismantled",
+                  value=Decimal(7), low=Decimal(7), high=Decimal(7)),
+             item(item_id="a-002", obs_ids=("a-002",), indicator_code="evil_force_criminal_gangs_dismantled",
+                  value=Decimal(40), low=Decimal(40), high=None, qualifier="more_than")]
+    sums = {"evil_force_criminal_groups_gangs_dismantled": ["evil_force_criminal_groups_dismantled",
+                                                             "evil_force_criminal_gangs_dismantled"]}
+    (total,) = derived_totals(parts, sums)
+    assert (total.value, total.low, total.high, total.qualifier) == (Decimal(47), Decimal(47), None, "more_than")
+    # where the report states the total itself, none is derived
+    stated = item(item_id="a-003", obs_ids=("a-003",), indicator_code="evil_force_criminal_groups_gangs_dismantled")
+    assert derived_totals(parts + [stated], sums) == []
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+def test_absolute_counts_share_an_axis_only_within_a_level_and_per_capita_across(comparisons):
+    _, county = group(comparisons, "mediation_organisations--professional_mediation_organisations--count_at_date--county")
+    assert county == ["huangmei_2017_2021-010", "tianmen_2012_2022-001", "hunan_2017_2022-034"]
+    rule, everyone = group(comparisons, "mediation_organisations--professional_mediation_organisations"
+                                        "--per_10k_at_date--all_levels")
+    assert "hubei_2023-029" in everyone and rule["value_column"] == "per_10k"
+    rows = items_by_id(comparisons)
+    for g in comparisons.groups:
+        if g["kind"] in ("annual_count", "count_at_date", "years_without_event"):
+            levels = {rows[m["item_id"]]["region_level"] for m in comparisons.members
+                      if m["group_id"] == g["group_id"]}
+            assert levels == {g["level"]}, g["group_id"]
+
+
+def test_a_multi_year_total_never_shares_an_axis_with_a_one_year_figure_unannualized(comparisons):
+    for g in comparisons.groups:
+        if g["kind"].startswith("annual"):
+            assert g["value_column"] in ("annual_value", "per_10k"), g["group_id"]
+    assert eligibility(item(period_basis="review_period_assumed"), Decimal(5))[1].startswith(
+        "no period is stated: the report's whole 5-year review period is assumed")
+    assert eligibility(item(period_basis="review_period_assumed"), Decimal(1)) == ("annual_count", "")
+
+
+def test_changes_share_an_axis_only_with_the_same_base_and_measure():
+    base_2017 = item(measure="relative_change_pct", unit="percent", base_start="2017", base_end="2017")
+    base_2022 = item(measure="relative_change_pct", unit="percent", base_start="2022", base_end="2022")
+    points = item(measure="change_pp", unit="percentage_points", base_start="2017", base_end="2017")
+    keys = [group_keys("change", i, False) for i in (base_2017, base_2022, points)]
+    assert len({k[0] for k in keys}) == 3
+    assert eligibility(item(measure="change_unspecified"), Decimal(1))[0] == ""
+    assert eligibility(item(measure="relative_change_pct", unit="percent"), Decimal(1))[1].startswith(
+        "the text gives no base period")
+
+
+def test_only_same_links_of_different_indicators_share_an_axis():
+    links = {"professional_mediation_organisations": {"concept_code": "mediation_organisations", "relation": "narrower"},
+             "mediation_organisations": {"concept_code": "mediation_organisations", "relation": "same"}}
+    narrower = subgroup(item(indicator_code="professional_mediation_organisations"), links)
+    same = subgroup(item(indicator_code="mediation_organisations"), links)
+    assert narrower != same and narrower[0] == same[0] == "mediation_organisations"
+    assert subgroup(item(indicator_code="unlinked"), links) == ("unlinked", "same")
+
+
+@pytest.mark.parametrize("scope, says", [("single_instance", "one case"), ("part_of_region", "a part of"),
+                                         ("typical_unit", "typical of")])
+def test_what_is_not_a_regional_figure_is_never_compared(scope, says):
+    quantity, reason = eligibility(item(scope=scope), Decimal(1))
+    assert quantity == "" and reason.startswith(says)
+
+
+def test_zero_claims_compare_within_a_level(comparisons):
+    huangmei = items_by_id(comparisons)["huangmei_2017_2021-001"]  # county; 韶山乡 is a township
+    assert huangmei["status"] == "alone" and huangmei["years_without_event"] == "5.0103"
+    assert "another level (township)" in huangmei["reason"]
+
+
+def test_every_item_left_out_says_why_specifically(comparisons):
+    for row in comparisons.items:
+        if row["status"] != "compared":
+            assert row["reason"], row["item_id"]
+    reasons = {row["reason"] for row in comparisons.items if row["status"] == "alone"}
+    assert len(reasons) > 40  # not one sentence repeated on every row
+
+
+def test_no_group_mixes_measures_or_units(comparisons):
+    rows = items_by_id(comparisons)
+    for g in comparisons.groups:
+        members = [rows[m["item_id"]] for m in comparisons.members if m["group_id"] == g["group_id"]]
+        assert len({(r["measure"], r["unit"]) for r in members}) == 1, g["group_id"]
+
+
+def test_the_share_of_observations_compared(comparisons):
+    observations = [r for r in comparisons.items if r["is_derived_total"] == "false"]
+    compared = [r for r in observations if r["compared_in"]]
+    assert len(compared) == len(comparisons.compared_observations) == 11  # also in expected_counts.csv
+
+
+# --- refusals of the crosswalk -------------------------------------------------------------------
+
+def test_an_indicator_linked_to_a_concept_of_another_measure_is_refused(raw_copy, out_dir):
+    header, rows = read_rows(raw_copy / "indicator_concepts.csv")
+    rows.append({"indicator_code": "homicide_cases_zero", "concept_code": "homicide_trend",
+                 "relation": "same", "note": "a test"})
+    write_rows(raw_copy / "indicator_concepts.csv", header, rows)
+    assert (f"indicator_concepts.csv, line {len(rows) + 1} (homicide_cases_zero), field 'concept_code': "
+            "homicide_cases_zero is a zero_claim, but homicide_trend is compared as "
+            "relative_change_pct: one comparison would mix measures" in refused(raw_copy, out_dir))
+
+
+def test_an_indicator_in_another_unit_is_refused_unless_a_proxy(raw_copy, out_dir):
+    line = edit_row(raw_copy / "indicator_concepts.csv", "indicator_code", "missing_persons_lost_items_found",
+                    relation="broader")
+    assert (f"indicator_concepts.csv, line {line} (missing_persons_lost_items_found), field "
+            "'concept_code': missing_persons_lost_items_found is counted in cases, missing_persons_found "
+            "in persons: one comparison would mix units (only a proxy may differ)"
+            in refused(raw_copy, out_dir))
+
+
+def test_an_indicator_in_two_concepts_is_refused(raw_copy, out_dir):
+    header, rows = read_rows(raw_copy / "indicator_concepts.csv")
+    rows.append({"indicator_code": "mediation_organisations", "concept_code": "disputes_resolved",
+                 "relation": "proxy", "note": "a test"})
+    write_rows(raw_copy / "indicator_concepts.csv", header, rows)
+    assert any(p.startswith(f"indicator_concepts.csv, line {len(rows) + 1} (mediation_organisations), "
+                            "field 'indicator_code': duplicate id 'mediation_organisations'")
+               for p in refused(raw_copy, out_dir))
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("indicator_code", "no_such_indicator", "unknown indicator 'no_such_indicator'"),
+    ("concept_code", "no_such_concept", "unknown concept 'no_such_concept'"),
+])
+def test_unknown_codes_in_the_crosswalk_are_refused(raw_copy, out_dir, field, value, says):
+    line = edit_row(raw_copy / "indicator_concepts.csv", "indicator_code", "surveillance_cameras", **{field: value})
+    assert any(p.startswith(f"indicator_concepts.csv, line {line} (") and f"field '{field}': {says}" in p
+               for p in refused(raw_copy, out_dir))
+
+
+def test_a_sum_of_unlike_parts_or_of_itself_is_refused(raw_copy, out_dir):
+    header, rows = read_rows(raw_copy / "indicator_sums.csv")
+    rows += [{"total_indicator_code": "gang_organisations_dismantled", "part_indicator_code": "gang_crime_persons_struck"},
+             {"total_indicator_code": "mafia_organisations_dismantled", "part_indicator_code": "gang_organisations_dismantled"}]
+    write_rows(raw_copy / "indicator_sums.csv", header, rows)
+    problems = refused(raw_copy, out_dir)
+    assert any("field 'part_indicator_code': a part must have its total's measure and unit (flow_count, "
+               "organisations), not (flow_count, persons)" in p for p in problems)
+    assert any("field 'total_indicator_code': gang_organisations_dismantled is among its own parts" in p
+               for p in problems)
