@@ -7,7 +7,7 @@ import pytest
 import pandas as pd
 
 from analysis.questions import dataset as ds
-from analysis.questions import discourse, maps
+from analysis.questions import comparisons, discourse, maps
 from analysis.publish.runs import RunList, Run
 from analysis.publish.site import index_html, run_summary
 
@@ -19,38 +19,51 @@ def test_restore_text_undoes_the_spreadsheet_guard():
     assert ds.restore_text("'quoted'") == "'quoted'"
 
 
-def test_comparable_indicators_need_two_regions_or_periods():
-    comparable = ds.comparable_indicators(DATA.observations)
-    obs = DATA.observations
-    for code in comparable.index:
-        rows = obs[obs["indicator_code"] == code]
-        assert len(set(zip(rows["region_code"], rows["period_label"]))) > 1
-    singles = set(obs["indicator_code"]) - set(comparable.index)
-    assert all(len(set(zip(r["region_code"], r["period_label"]))) == 1
-               for _, r in obs[obs["indicator_code"].isin(singles)].groupby("indicator_code"))
+def test_axes_of_a_theme_carry_their_rule_and_values():
+    axes = comparisons.axes(DATA, theme="anti_gang")
+    kinds = {a.group_id: a for a in axes}
+    total = kinds["gang_organisations_dismantled--annual_per_10k--all_levels"]
+    assert (total.value_column, total.low_column) == ("per_10k", "per_10k_low")
+    assert "per year" in total.unit_label and total.rule.startswith("Per 10,000 residents per year")
+    assert list(total.rows["region_code"]) == ["421127", "430000"]  # 黄梅 0.2237 above Hunan 0.0859
 
 
-def test_changes_with_different_bases_never_share_an_axis():
-    # Two observations of one change indicator, against 2022 and against 2017.
-    obs = DATA.observations
-    change = obs[obs["obs_id"] == "hubei_2023-001"].iloc[0]
-    other = change.copy()
-    other["obs_id"], other["region_code"] = "synthetic-001", "430000"
-    other["base_period_start"] = pd.Timestamp("2017-01-01")
-    third = other.copy()
-    third["obs_id"], third["region_code"] = "synthetic-002", "421300"
-    data = ds.Dataset(**{**DATA.__dict__, "observations": pd.concat([obs, other.to_frame().T, third.to_frame().T],
-                                                                     ignore_index=True)})
-    groups, _ = ds.comparison_groups(data, "crime_policing", per_capita=False)
-    change_groups = [g for g in groups if g.indicator_code == change["indicator_code"]]
-    assert len(change_groups) == 1 and "base 2017" in change_groups[0].title
-    assert set(change_groups[0].rows["obs_id"]) == {"synthetic-001", "synthetic-002"}
+def test_what_is_left_out_has_its_own_reason():
+    left = comparisons.left_out(DATA, "dispute_mediation")
+    assert left["reason"].str.len().gt(0).all()
+    assert left["reason"].nunique() >= len(left) - 2  # not one sentence repeated on every row
 
 
-def test_per_capita_comparison_moves_non_totals_out_with_a_reason():
-    groups, left_out = ds.comparison_groups(DATA, "dispute_mediation", per_capita=True)
-    assert all(g.rows["value_per_10k"].notna().all() for g in groups)
-    assert left_out["reason"].str.len().gt(0).all()
+def test_coverage_and_what_stands_in_the_way():
+    coverage = comparisons.coverage(DATA).set_index("source_id")
+    assert coverage.loc["all reports 全部", ["observations", "compared"]].tolist() == [121, 11]
+    obstacles = comparisons.obstacles(DATA).set_index("reason_code")
+    assert obstacles["observations"].sum() == 121 - 11
+    assert obstacles["observations"].idxmax() == "only_one"
+
+
+def test_natural_pairs_are_one_per_province_at_one_level():
+    assert comparisons.natural_pairs(DATA) == [("420000", "430000"), ("421300", "430400"),
+                                               ("421127", "430723"), ("429006", "430723")]
+    pair = comparisons.region_pair(DATA, "421127", "430723").set_index("item_a")
+    assert pair.loc["huangmei_2017_2021-010", "compared_in"].split()[0].startswith("mediation_organisations")
+    assert "no period is stated" in pair.loc["huangmei_2017_2021-013", "caveat"]
+
+
+def test_a_parameter_not_in_the_data_stops_in_one_line():
+    with pytest.raises(comparisons.ParameterError) as info:
+        comparisons.check_parameter("region_code", "999999", ["420000", "430000"], "regions.csv")
+    assert str(info.value) == ("parameter region_code='999999' is not in the data; the valid values are "
+                               "listed in regions.csv (420000, 430000)")
+    assert info.value._render_traceback_() == [f"ParameterError: {info.value}"]
+
+
+def test_maps_draw_one_indicator_per_capita_never_a_mix():
+    values = maps.map_values(DATA, "mediation_organisations", "county")
+    assert set(values["indicator_code"]) == {"professional_mediation_organisations"}
+    assert values.set_index("region_code")["map_value"].round(4).to_dict() == {
+        "421127": 0.1184, "429006": 0.0432, "430723": 0.1662}
+    assert ("dispute_mediation", "county") in maps.maps_worth_drawing(DATA)
 
 
 def test_units_at_a_map_level():
@@ -126,7 +139,7 @@ def test_table_carries_its_data_as_csv_and_escapes_report_text():
 def test_table_index_named_becomes_a_column_positional_is_dropped():
     from analysis.questions import views
 
-    counts = ds.comparable_indicators(DATA.observations).rename("n").to_frame()
+    counts = DATA.observations.groupby("indicator_code").size().rename("n").to_frame()
     assert views.as_columns(counts).columns.tolist() == ["indicator_code", "n"]
     filtered = DATA.observations[DATA.observations["region_code"] == "421300"][["obs_id"]]
     assert views.as_columns(filtered).columns.tolist() == ["obs_id"]

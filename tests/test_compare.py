@@ -119,9 +119,9 @@ def test_a_multi_year_total_never_shares_an_axis_with_a_one_year_figure_unannual
     for g in comparisons.groups:
         if g["kind"].startswith("annual"):
             assert g["value_column"] in ("annual_value", "per_10k"), g["group_id"]
-    assert eligibility(item(period_basis="review_period_assumed"), Decimal(5))[1].startswith(
+    assert eligibility(item(period_basis="review_period_assumed"), Decimal(5))[2].startswith(
         "no period is stated: the report's whole 5-year review period is assumed")
-    assert eligibility(item(period_basis="review_period_assumed"), Decimal(1)) == ("annual_count", "")
+    assert eligibility(item(period_basis="review_period_assumed"), Decimal(1)) == ("annual_count", "", "")
 
 
 def test_changes_share_an_axis_only_with_the_same_base_and_measure():
@@ -131,7 +131,7 @@ def test_changes_share_an_axis_only_with_the_same_base_and_measure():
     keys = [group_keys("change", i, False) for i in (base_2017, base_2022, points)]
     assert len({k[0] for k in keys}) == 3
     assert eligibility(item(measure="change_unspecified"), Decimal(1))[0] == ""
-    assert eligibility(item(measure="relative_change_pct", unit="percent"), Decimal(1))[1].startswith(
+    assert eligibility(item(measure="relative_change_pct", unit="percent"), Decimal(1))[2].startswith(
         "the text gives no base period")
 
 
@@ -147,8 +147,8 @@ def test_only_same_links_of_different_indicators_share_an_axis():
 @pytest.mark.parametrize("scope, says", [("single_instance", "one case"), ("part_of_region", "a part of"),
                                          ("typical_unit", "typical of")])
 def test_what_is_not_a_regional_figure_is_never_compared(scope, says):
-    quantity, reason = eligibility(item(scope=scope), Decimal(1))
-    assert quantity == "" and reason.startswith(says)
+    quantity, code, reason = eligibility(item(scope=scope), Decimal(1))
+    assert quantity == "" and code == f"scope_{scope}" and reason.startswith(says)
 
 
 def test_zero_claims_compare_within_a_level(comparisons):

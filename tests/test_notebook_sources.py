@@ -12,9 +12,12 @@ from analysis.publish.tags import HIDE_INPUT, REMOVE_CELL, tag_cells, untagged_c
 NOTEBOOKS = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_five_notebooks():
+def test_every_notebook_is_listed_with_its_titles_in_runs_yaml():
     assert [p.stem for p in NOTEBOOKS] == ["01_dataset", "02_region_profile", "03_theme_comparison",
-                                           "04_map", "05_discourse"]
+                                           "04_map", "05_discourse", "06_change_over_time",
+                                           "07_region_pair"]
+    titles = load_runs().titles()
+    assert all(titles[p.stem]["title_zh"] and titles[p.stem]["title_en"] for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -45,7 +48,7 @@ def test_runs_name_existing_notebooks_and_parameters():
 
 
 def test_run_ids_are_file_safe_and_skip_defaults():
-    run = Run("04_map", {"theme": "dispute_mediation", "indicator": "", "level": "county"})
+    run = Run("04_map", {"theme": "dispute_mediation", "key": "", "level": "county"})
     assert run.run_id == "04_map--dispute_mediation--county"
     assert Run("03_theme_comparison", {"theme": "x", "per_capita": True}).run_id.endswith("--per_capita")
     fragment = makefile_fragment(load_runs())

@@ -81,3 +81,30 @@ def test_a_missing_glyph_fails_the_kernel(tmp_path):
             "fig, ax = plt.subplots(); ax.set_title('平安'); fig.savefig(r'%s')\n" % (tmp_path / "x.png"))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode != 0 and "missing from font" in result.stderr
+
+
+@pytest.mark.parametrize("notebook, parameters, names", [
+    ("02_region_profile", {"region_code": "999999"}, "region_code='999999'"),
+    ("03_theme_comparison", {"theme": "no_such_theme"}, "theme='no_such_theme'"),
+    ("04_map", {"theme": "dispute_mediation", "level": "township"}, "level='township'"),
+    ("05_discourse", {"term_code": "nothing"}, "term_code='nothing'"),
+    ("07_region_pair", {"region_a": "420000", "region_b": "999999"}, "region_b='999999'"),
+])
+def test_a_parameter_not_in_the_data_stops_the_first_cell_in_one_line(tmp_path, notebook, parameters, names):
+    from papermill.exceptions import PapermillExecutionError
+
+    from analysis.publish.execute import KERNEL_NAME, _import_papermill
+    from analysis.publish.runs import NOTEBOOK_DIR
+
+    with pytest.raises(PapermillExecutionError) as info:
+        _import_papermill().execute_notebook(str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(tmp_path / "out.ipynb"),
+                                             parameters=parameters, kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR),
+                                             progress_bar=False)
+    assert info.value.ename == "ParameterError" and names in info.value.evalue
+    assert "is not in the data; the valid values are listed in" in info.value.evalue
+    (line,) = info.value.traceback  # one line, no Python traceback
+    executed = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in executed["cells"] if c["cell_type"] == "code"]
+    failing = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c["outputs"]))
+    tags = code[failing - 1]["metadata"].get("tags", [])
+    assert "injected-parameters" in tags  # the first cell after the parameters

@@ -577,6 +577,14 @@ COMPARISONS = Table(
         field("status", "string", "compared (in a valid group), alone (may be compared, has no "
               "partner) or excluded (may not be compared).", required=True,
               enum=["compared", "alone", "excluded"]),
+        field("reason_code", "string",
+              "The kind of reason: scope_single_instance, scope_part_of_region, scope_typical_unit, "
+              "measure_<measure>, no_base, assumed_period (excluded); only_one, other_base, "
+              "other_level, narrower, broader, proxy (alone).",
+              enum=["", "scope_single_instance", "scope_part_of_region", "scope_typical_unit",
+                    "measure_change_unspecified", "measure_document_attribute", "measure_standard",
+                    "measure_target", "measure_duration", "no_base", "assumed_period", "only_one",
+                    "other_base", "other_level", "narrower", "broader", "proxy"]),
         field("reason", "string", "Why it is alone or excluded, specifically."),
         field("compared_in", "string", "The valid groups it enters, itself or through a total "
               "derived from it (space separated; empty: none)."),

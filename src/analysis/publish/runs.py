@@ -1,9 +1,12 @@
 """Notebook runs (notebook × parameters), kept as data in ``notebooks/runs.yaml``.
 
 ``runs.yaml`` is the list Make executes. It is edited by hand or by ``python -m analysis runs
---update``, which adds what the data call for and keeps every run already listed: a region profile
-for every region with observations, a theme comparison (absolute, and per capita where the theme
-has per-capita values) and maps for every theme with comparable data. ``--check`` (run by the
+--update``, which adds what the data call for and keeps every run already listed: the dataset; a
+region profile for every region with observations; a comparison for every theme with
+observations; per-capita maps where a concept has values in two regions of a level (and one map
+per level at least); the
+discourse and the change-over-time notebooks; a side-by-side page for every natural pair of
+regions (same level, one in each province, reporting on a common concept). ``--check`` (run by the
 tests) fails when a required run is missing.
 """
 
@@ -72,25 +75,22 @@ def load_runs(path: Path = RUNS_FILE) -> RunList:
 
 def required_runs(data) -> list[Run]:
     """The runs the data call for (see the module docstring)."""
-    from ..questions import dataset as ds  # pandas and geopandas: not needed to execute a run
-    from ..questions.maps import best_indicator
+    from ..questions import comparisons, dataset as ds  # pandas, geopandas: not needed to execute a run
+    from ..questions.maps import maps_worth_drawing
 
     runs = [Run("01_dataset", {"processed_dir": ""}, "五份报告 The five reports")]
     for code in ds.regions_with_observations(data):
         runs.append(Run("02_region_profile", {"region_code": code}, ds.region_label(data, code)))
-    comparable = set(ds.comparable_indicators(data.observations).index)
-    for theme in ds.themes_with_comparable_data(data):
-        label = ds.theme_label(data, theme)
-        runs.append(Run("03_theme_comparison", {"theme": theme, "per_capita": False}, label))
-        if ds.comparison_groups(data, theme, per_capita=True)[0]:
-            runs.append(Run("03_theme_comparison", {"theme": theme, "per_capita": True},
-                            label + " · 每万人 per 10,000 residents"))
-        for level in ("prefecture", "county"):
-            indicator = best_indicator(data, theme, level)
-            if indicator is not None and indicator in comparable:
-                runs.append(Run("04_map", {"theme": theme, "indicator": "", "level": level},
-                                f"{label} · {level}"))
+    for theme in sorted(data.observations["theme_code"].unique()):
+        runs.append(Run("03_theme_comparison", {"theme": theme}, ds.theme_label(data, theme)))
+    for theme, level in maps_worth_drawing(data):
+        runs.append(Run("04_map", {"theme": theme, "key": "", "level": level},
+                        f"{ds.theme_label(data, theme)} · {level}"))
     runs.append(Run("05_discourse", {"term_code": "grid"}, "治理话语 Governance discourse"))
+    runs.append(Run("06_change_over_time", {"processed_dir": ""}, "变化 Change over time"))
+    for a, b in comparisons.natural_pairs(data):
+        runs.append(Run("07_region_pair", {"region_a": a, "region_b": b},
+                        f"{ds.region_label(data, a)} · {ds.region_label(data, b)}"))
     return runs
 
 

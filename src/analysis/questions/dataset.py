@@ -16,8 +16,12 @@ from ..config import PROCESSED_DIR
 
 NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",
-           "observation_count"}
+           "observation_count", "population", "difference", "period_years", "annual_value",
+           "annual_low", "annual_high", "per_10k", "per_10k_low", "per_10k_high",
+           "years_without_event", "members", "places"}
 DATES = {"period_start", "period_end", "base_period_start", "base_period_end"}
+# Tables whose period columns are read as dates.
+DATED_TABLES = ("observations", "comparisons")
 COUNT_MEASURES = ("stock_count", "flow_count")
 
 
@@ -56,6 +60,13 @@ class Dataset:
     lexicon: pd.DataFrame
     mentions: pd.DataFrame
     exclusions: pd.DataFrame
+    concepts: pd.DataFrame
+    indicator_concepts: pd.DataFrame
+    census_2020: pd.DataFrame
+    census_sources: pd.DataFrame
+    comparisons: pd.DataFrame
+    comparison_groups: pd.DataFrame
+    comparison_members: pd.DataFrame
     root: Path
 
     def text(self, source_id: str) -> str:
@@ -70,9 +81,11 @@ class Dataset:
 def load(processed_dir: Path | str | None = None) -> Dataset:
     """All processed tables; ``processed_dir`` defaults to the project's data/processed."""
     root = Path(processed_dir) if processed_dir else PROCESSED_DIR
-    tables = {name: read_table(root / f"{name}.csv", dates=name == "observations") for name in
+    tables = {name: read_table(root / f"{name}.csv", dates=name in DATED_TABLES) for name in
               ("observations", "sources", "regions", "indicators", "themes", "measures", "units",
-               "qualifiers", "lexicon", "mentions", "exclusions")}
+               "qualifiers", "lexicon", "mentions", "exclusions", "concepts", "indicator_concepts",
+               "census_2020", "census_sources", "comparisons", "comparison_groups",
+               "comparison_members")}
     return Dataset(root=root, **tables)
 
 
@@ -107,63 +120,8 @@ def provenance(observations: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
                    "qualifier", "unit", "quote", "quote_start", "source_id", "headline", "file"]]
 
 
-def comparable_indicators(observations: pd.DataFrame) -> pd.Series:
-    """Indicators observed for more than one region or period: the ones a comparison can show.
-
-    Observations are comparable only if they share the indicator (and so measure and unit).
-    """
-    keys = observations.assign(where_when=observations["region_code"] + "|" + observations["period_label"])
-    counts = keys.groupby("indicator_code")["where_when"].nunique()
-    return counts[counts > 1].sort_index()
-
-
-def themes_with_comparable_data(data: Dataset) -> list[str]:
-    comparable = comparable_indicators(data.observations)
-    themes = data.observations[data.observations["indicator_code"].isin(comparable.index)]["theme_code"]
-    return sorted(themes.unique())
-
-
 def regions_with_observations(data: Dataset) -> list[str]:
     return sorted(data.observations["region_code"].unique())
-
-
-def split_comparable(data: Dataset, theme_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A theme's observations: those that can be compared, and the others with the reason."""
-    obs = data.observations[data.observations["theme_code"] == theme_code].copy()
-    comparable = comparable_indicators(data.observations)
-    in_group = obs["indicator_code"].isin(comparable.index)
-    alone = obs[~in_group].copy()
-    alone["reason"] = alone["measure"].map(_why_alone)
-    return obs[in_group].copy(), alone
-
-
-def _why_alone(measure: str) -> str:
-    if measure == "change_unspecified":
-        return "a change of a rate given as N% without saying points or percent: comparable with nothing"
-    return ("the only region and period with this indicator (other observations in the theme differ "
-            "in indicator, measure or unit)")
-
-
-def region_context(data: Dataset, region_code: str) -> pd.DataFrame:
-    """For each indicator observed in the region: its value beside the province's and its peers'."""
-    regions = data.regions.set_index("region_code")
-    level = regions.loc[region_code, "level"]
-    obs = data.observations
-    own = obs[obs["region_code"] == region_code]
-    rows = []
-    for _, o in own.iterrows():
-        same = obs[(obs["indicator_code"] == o["indicator_code"]) & (obs["obs_id"] != o["obs_id"])]
-        for _, other in same.iterrows():
-            relation = ("province" if other["region_code"] == o["province_code"] else
-                        "peer" if other["region_level"] == level else "other level")
-            rows.append({"obs_id": o["obs_id"], "indicator_code": o["indicator_code"],
-                         "value": o["value"], "period_label": o["period_label"],
-                         "compared_obs_id": other["obs_id"], "compared_region": other["region_name_zh"],
-                         "relation": relation, "compared_value": other["value"],
-                         "compared_period": other["period_label"]})
-    return pd.DataFrame(rows, columns=["obs_id", "indicator_code", "value", "period_label",
-                                       "compared_obs_id", "compared_region", "relation",
-                                       "compared_value", "compared_period"])
 
 
 def region_theme_matrix(data: Dataset) -> pd.DataFrame:
@@ -173,57 +131,6 @@ def region_theme_matrix(data: Dataset) -> pd.DataFrame:
     matrix = pd.crosstab(rows, obs["theme_code"])
     matrix.index.name = "region · report"
     return matrix.reindex(columns=sorted(data.themes["theme_code"]), fill_value=0)
-
-
-CHANGE_MEASURES = ("relative_change_pct", "change_pp", "change_unspecified")
-
-
-@dataclass
-class ComparisonGroup:
-    """Observations that may share one axis: same indicator, and for changes the same base."""
-
-    title: str
-    indicator_code: str
-    unit_label: str
-    value_column: str
-    rows: pd.DataFrame
-
-
-def comparison_groups(data: Dataset, theme_code: str, per_capita: bool
-                      ) -> tuple[list[ComparisonGroup], pd.DataFrame]:
-    """The theme's comparable observations in groups, and those left out with the reason."""
-    comparable, alone = split_comparable(data, theme_code)
-    units = data.units.set_index("unit_code")
-    indicators = data.indicators.set_index("indicator_code")
-    value_column = "value_per_10k" if per_capita else "value"
-    if per_capita:
-        no_rate = comparable["value_per_10k"].isna()
-        extra = comparable[no_rate].copy()
-        extra["reason"] = extra["indicator_code"].map(
-            lambda code: "not a regional total: no per-capita value" if not indicators.loc[code, "per_capita"]
-            else "the region's 2020 population is not known")
-        alone = pd.concat([alone, extra], ignore_index=True)
-        comparable = comparable[~no_rate]
-    groups = []
-    for code, rows in comparable.groupby("indicator_code", sort=True):
-        bases = [("", rows)]
-        if rows["measure"].iloc[0] in CHANGE_MEASURES:
-            # Changes against different bases are never drawn on one axis as if alike.
-            bases = [(f" · base {b.strftime('%Y')}" if pd.notna(b) else " · base not stated", r)
-                     for b, r in rows.groupby(rows["base_period_start"], dropna=False, sort=True)]
-        for suffix, group in bases:
-            if len(group) < 2 and len(bases) > 1:
-                continue
-            unit = units.loc[indicators.loc[code, "unit"], "name_en"]
-            unit_label = f"{unit} per 10,000 residents 每万人" if per_capita else unit
-            title = f"{indicators.loc[code, 'name_zh']} {indicators.loc[code, 'name_en']}{suffix}"
-            group = group.sort_values(["region_code", "period_start", "obs_id"]).copy()
-            group["label"] = (group["region_name_zh"] + " " + group["period_label"] + " · "
-                              + group["obs_id"])
-            groups.append(ComparisonGroup(title, code, unit_label, value_column, group))
-    columns = ["obs_id", "region_name_zh", "indicator_name_zh", "measure", "unit", "period_label",
-               "value", "qualifier", "quote", "reason"]
-    return groups, alone.reindex(columns=columns).sort_values("obs_id").reset_index(drop=True)
 
 
 def audit_coverage(data: Dataset) -> pd.DataFrame:

@@ -4,44 +4,102 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import comparisons
 from .dataset import Dataset
-from .geo import region_geometries
+from .geo import boundaries, region_geometries
+from .plots import format_value
 
-def indicator_values(data: Dataset, indicator_code: str, level: str, per_capita: bool = False) -> pd.DataFrame:
-    """One value per region at ``level``: the observation with the latest period end.
+def map_values(data: Dataset, key: str, level: str) -> pd.DataFrame:
+    """One value per region of ``level`` for a concept (or indicator): its value per 10,000
+    residents (per year, for flows) from comparisons.csv, the latest where a region has several.
 
-    Observations of other levels are left out (a province total is not a prefecture's value), and
-    with ``per_capita`` so are those without a per-capita value.
+    Only per-capita values are mapped, so that regions of different size share one scale; a region
+    without one is drawn as no data, never as zero.
     """
-    obs = data.observations
-    obs = obs[(obs["indicator_code"] == indicator_code) & (obs["region_level"] == level)]
-    column = "value_per_10k" if per_capita else "value"
-    obs = obs[obs[column].notna()]
-    latest = (obs.sort_values(["region_code", "period_end", "obs_id"])
-                 .groupby("region_code", as_index=False).tail(1))
-    return latest[["region_code", "region_name_zh", "region_name_en", "obs_id", "period_label",
-                   column, "qualifier", "quote"]].rename(columns={column: "map_value"})
+    items = comparisons.labelled(data)
+    items = items[(items["comparison_key"] == key) & (items["region_level"] == level)
+                  & items["per_10k"].notna() & (items["status"] != "excluded")]
+    # The concept itself where regions give it; otherwise one of its narrower indicators, never a
+    # mix of parts on one scale.
+    own = items[items["relation"].isin(["same", ""])]
+    items = own if not own.empty else items[items["indicator_code"] == _mapped_indicator(items)]
+    latest = items.sort_values(["region_code", "period_end", "item_id"]).groupby("region_code").tail(1)
+    return latest[["region_code", "region_name_zh", "item_id", "source_id", "indicator_code",
+                   "period_label", "per_10k", "per_10k_low", "per_10k_high", "formula", "quote"]] \
+        .rename(columns={"per_10k": "map_value"}).reset_index(drop=True)
 
 
-def indicator_map_frame(data: Dataset, indicator_code: str, level: str, per_capita: bool = False):
+def _mapped_indicator(items: pd.DataFrame) -> str:
+    """Of a concept's narrower indicators, the one with the most regions (ties: by code): a map
+    shows one indicator, never a mix of parts."""
+    if items.empty:
+        return ""
+    spread = items.groupby("indicator_code")["region_code"].nunique()
+    return sorted(spread.index, key=lambda code: (-spread[code], code))[0]
+
+
+def map_frame(data: Dataset, key: str, level: str):
     shapes = region_geometries(data.regions, level)
-    values = indicator_values(data, indicator_code, level, per_capita)
-    merged = shapes.merge(values.drop(columns=["region_name_zh", "region_name_en"]),
-                          on="region_code", how="left")
+    values = map_values(data, key, level)
+    merged = shapes.merge(values.drop(columns=["region_name_zh"]), on="region_code", how="left")
     merged["label"] = merged.apply(
-        lambda r: f"{r['name']}\n{r['obs_id']}" if pd.notna(r["obs_id"]) else "", axis=1)
+        lambda r: f"{r['name']} {format_value(r['map_value'])}\n{r['item_id']}"
+        if pd.notna(r["item_id"]) else "", axis=1)
     return merged
 
 
-def best_indicator(data: Dataset, theme_code: str, level: str) -> str | None:
-    """The theme's indicator observed in the most regions at ``level`` (ties: by code)."""
-    obs = data.observations
-    obs = obs[(obs["theme_code"] == theme_code) & (obs["region_level"] == level)]
-    if obs.empty:
+def map_title(data: Dataset, values: pd.DataFrame, key: str) -> str:
+    """What the map shows: the concept itself, or the one narrower indicator drawn for it."""
+    indicators = data.indicators.set_index("indicator_code")
+    concepts = data.concepts.set_index("concept_code")
+    codes = set(values["indicator_code"])
+    if key in concepts.index and codes and codes != {key} and len(codes) == 1:
+        (code,) = codes
+        if data.indicator_concepts.set_index("indicator_code").loc[code, "relation"] != "same":
+            return f"{indicators.loc[code, 'name_zh']} {indicators.loc[code, 'name_en']}"
+    if key in concepts.index:
+        return f"{concepts.loc[key, 'name_zh']} {concepts.loc[key, 'name_en']}"
+    return f"{indicators.loc[key, 'name_zh']} {indicators.loc[key, 'name_en']}"
+
+
+def best_key(data: Dataset, theme: str, level: str) -> str | None:
+    """The theme's concept or indicator with per-capita values in the most regions of ``level``
+    (ties: by code), or None."""
+    items = comparisons.labelled(data)
+    items = items[(items["theme_code"] == theme) & (items["region_level"] == level) & items["per_10k"].notna()]
+    if items.empty:
         return None
-    spread = obs.groupby("indicator_code")["region_code"].nunique().reset_index()
-    spread = spread.sort_values(["region_code", "indicator_code"], ascending=[False, True])
-    return spread.iloc[0]["indicator_code"]
+    spread = items.groupby("comparison_key")["region_code"].nunique()
+    return sorted(spread.index, key=lambda key: (-spread[key], key))[0]
+
+
+def maps_worth_drawing(data: Dataset) -> list[tuple[str, str]]:
+    """(theme, level) pairs whose best concept has per-capita values in at least two regions of the
+    level; where a level has none, the theme with values in the most regions there, so that each
+    level has a map."""
+    chosen = []
+    for level in ("prefecture", "county"):
+        spread = {}
+        for theme in sorted(data.observations["theme_code"].unique()):
+            key = best_key(data, theme, level)
+            if key is not None:
+                spread[theme] = len(map_values(data, key, level))
+        several = [theme for theme, regions in spread.items() if regions >= 2]
+        if not several and spread:
+            several = [sorted(spread, key=lambda t: (-spread[t], t))[0]]
+        chosen += [(theme, level) for theme in several]
+    return chosen
+
+
+def population_frame(data: Dataset, level: str):
+    """Every unit of ``level`` with its 2020 census population (the denominator of every
+    per-capita value) and where the figure comes from."""
+    shapes = boundaries(level)
+    census = data.census_2020[data.census_2020["is_denominator"]]
+    sources = data.census_sources.set_index("census_source_code")["kind"]
+    census = census.assign(source_kind=census["census_source_code"].map(sources))
+    return shapes.merge(census[["region_code", "population", "basis", "source_kind"]],
+                        on="region_code", how="left")
 
 
 def unit_at_level(data: Dataset, region_code: str, level: str, regions=None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from textwrap import fill
 from pathlib import Path
 
 import matplotlib
@@ -92,36 +93,116 @@ def format_value(value: float) -> str:
 
 
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
+                   low_column: str = "value_low", high_column: str = "value_high", note: str = "",
                    ax=None):
     """Horizontal bars, one per row, drawn so that a qualifier is never hidden.
 
-    exact: a solid bar. more_than / at_least: an open (unfilled) bar ending in ">" — the value is
-    a lower bound. nearly: an open bar ending in "<" — an upper bound. about: a hatched bar with
-    "~". Each label carries the observation id, so a reader can find the row and its quote.
+    The interval (low, high) says what the bar is: equal ends, a solid bar (exact); an open low end
+    only, an open bar ending in ">" (a lower bound: 余, 多, 以上); an open high end only, an open bar
+    ending in "<" (an upper bound: 近); both open, a hatched bar with "~" (about). Derived values
+    carry their intervals (an annual rate of "more than 600000" stays a lower bound). ``note`` (the
+    rule that lets the bars share the axis) is printed under the chart. Each label carries the
+    observation id, so a reader can find the row and its quote.
     """
+    import math
+
     plt = _pyplot()
     frame = frame.reset_index(drop=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.45 * len(frame) + 1.2))
+        _, ax = plt.subplots(figsize=(9, 0.5 * len(frame) + 1.4))
     colour = "#3b6ea5"
+
+    def missing(x) -> bool:
+        return x is None or (isinstance(x, float) and math.isnan(x))
+
     for y, row in frame.iterrows():
-        value, qualifier = row[value_column], row["qualifier"]
-        if qualifier == "exact":
+        value, low, high = row[value_column], row[low_column], row[high_column]
+        if not missing(low) and not missing(high):
             ax.barh(y, value, color=colour)
-        elif qualifier == "about":
+            marker = ""
+            if low != high:  # a range: the bar is its value, the whisker its ends
+                ax.errorbar(value, y, xerr=[[value - low], [high - value]], color="black", capsize=3)
+        elif missing(low) and missing(high):
             ax.barh(y, value, color="white", edgecolor=colour, hatch="///")
+            marker = "~"
         else:
             ax.barh(y, value, color="white", edgecolor=colour, linewidth=1.5)
-        marker = {"more_than": ">", "at_least": ">", "nearly": "<", "about": "~"}.get(qualifier, "")
-        text = format_value(value) + (f" {marker}" if marker else "")
-        ax.annotate(text, (value, y), xytext=(4, 0), textcoords="offset points", va="center",
-                    fontsize=9)
+            marker = ">" if missing(high) else "<"  # the true value is beyond the bar's end
+        ax.annotate(format_value(value) + (f" {marker}" if marker else ""), (value, y), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(range(len(frame)), frame[label_column])
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(unit_label)
     ax.set_title(title, loc="left", fontsize=11)
-    ax.margins(x=0.15)
+    ax.margins(x=0.18)
+    if note:
+        ax.annotate(fill(note, 110), (0, 0), xycoords="axes fraction", xytext=(0, -50),
+                    textcoords="offset points", va="top", fontsize=8, color="#444444")
+    return ax
+
+
+def change_slopes(changes):
+    """Each relative change as a line from the middle of its base period (index 100) to the middle
+    of its period (100 + the change), one panel per concept, so that changes over spans of
+    different length and from different bases are seen as what they are. Each end names the
+    region and the obs_id."""
+    import pandas as pd
+
+    plt = _pyplot()
+    concepts = list(dict.fromkeys(changes["key_name"]))
+    fig, axes = plt.subplots(len(concepts), 1, figsize=(9, 1.9 * len(concepts) + 0.6), sharex=True,
+                             squeeze=False)
+
+    def middle(start, end):
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        return start + (end - start) / 2
+
+    for ax, concept in zip(axes[:, 0], concepts):
+        rows = changes[changes["key_name"] == concept]
+        for row in rows.itertuples():
+            level = 100 + float(row.value)
+            end = middle(row.period_start, row.period_end)
+            ax.plot([middle(row.base_period_start, row.base_period_end), end], [100, level],
+                    color="#3b6ea5", marker="o", linewidth=1.6)
+            ax.annotate(f"{row.region_name_zh} {format_value(row.value)}% · {row.item_id}", (end, level),
+                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.axhline(100, color="#888888", linewidth=0.8)
+        ax.set_title(concept, loc="left", fontsize=9)
+        ax.margins(y=0.35)
+    axes[-1, 0].set_xlim(pd.Timestamp("2016-01-01"), pd.Timestamp("2027-12-31"))
+    fig.supylabel("index: base period = 100 基期=100", fontsize=9)
+    fig.suptitle("相对变化:从基期到报告期 Relative changes, from the base period to the period",
+                 x=0.01, ha="left", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    return axes[:, 0]
+
+
+def streak_timeline(claims, ax=None):
+    """Zero claims as streaks: one bar per region and kind of event, from the first to the last day
+    without it, grouped by region (its level named)."""
+    import pandas as pd
+
+    plt = _pyplot()
+    claims = claims.reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.42 * len(claims) + 1.5))
+    colours = {"province": "#1b4f72", "prefecture": "#2e86c1", "county": "#5dade2", "township": "#a9cce3"}
+    for y, row in claims.iterrows():
+        start, end = pd.Timestamp(row["period_start"]), pd.Timestamp(row["period_end"])
+        ax.barh(y, end - start, left=start, color=colours.get(row["region_level"], "#999999"))
+        ax.annotate(f"{format_value(row['years_without_event'])} y", (end, y), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    labels = [f"{r.region_name_zh} ({r.region_level}) · {r.indicator_name.split(' ')[0]} · {r.item_id}"
+              for r in claims.itertuples()]
+    ax.set_yticks(range(len(claims)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_title("零发生声明 Zero claims: years without the event, by region", loc="left", fontsize=11)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=c, label=level) for level, c in colours.items()
+                       if level in set(claims["region_level"])], fontsize=8, loc="lower right")
+    ax.margins(x=0.12)
     return ax
 
 
@@ -161,6 +242,37 @@ def count_heatmap(matrix, title: str, ax=None):
     return ax
 
 
+# Where a label may go, in points from its anchor, nearest first: beyond the first, a leader line.
+_LABEL_OFFSETS = [(0, 0)] + [(dx * r, dy * r) for r in (14, 28, 42, 56)
+                             for dx, dy in ((0, 1), (0, -1), (1, 0.6), (-1, -0.6), (1, -0.6), (-1, 0.6))]
+
+
+def place_labels(ax, anchors: list[tuple[float, float]], texts: list[str], fontsize: int = 8) -> None:
+    """Labels that do not overlap: each goes to the first nearby place free of the labels already
+    placed (in screen space), joined to its anchor by a leader line when moved."""
+    figure = ax.figure
+    figure.canvas.draw()  # fixes the axes' limits, so that data map to screen coordinates
+    to_screen = ax.transData.transform
+    scale = figure.dpi / 72  # points to pixels
+    placed: list[tuple[float, float, float, float]] = []
+    for (x, y), text in sorted(zip(anchors, texts), key=lambda a: (-a[0][1], a[0][0])):
+        lines = text.split("\n")
+        width = max(len(line) for line in lines) * fontsize * 0.62 * scale
+        height = len(lines) * fontsize * 1.25 * scale
+        sx, sy = to_screen((x, y))
+        for dx, dy in _LABEL_OFFSETS:
+            cx, cy = sx + dx * scale, sy + dy * scale
+            box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        moved = (dx, dy) != (0, 0)
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center",
+                    va="center", fontsize=fontsize,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.6} if moved else None)
+
+
 def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
                label_column: str | None = None):
     """Classes from mapclassify (Fisher-Jenks, fewer classes where there are fewer values);
@@ -170,7 +282,7 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
 
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 6))
+        _, ax = plt.subplots(figsize=(10, 9))
     has_data = shapes[shapes[column].notna()]
     missing = shapes[shapes[column].isna()]
     missing.plot(ax=ax, color=NO_DATA_COLOUR, edgecolor="#ffffff", linewidth=0.4)
@@ -195,13 +307,14 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         has_data.plot(ax=ax, color=has_data["_colour"], edgecolor="#555555", linewidth=0.5)
         lower = values.min()
         for i, upper in enumerate(bins):
-            handles.append(Patch(facecolor=colours[i], edgecolor="#555555",
-                                 label=f"{format_value(lower)} – {format_value(upper)}"))
+            # as many classes as values: each class is one value
+            text = (format_value(upper) if classes == values.nunique()
+                    else f"{format_value(lower)} – {format_value(upper)}")
+            handles.append(Patch(facecolor=colours[i], edgecolor="#555555", label=text))
             lower = upper
         if label_column:
-            for row in has_data.itertuples():
-                point = row.geometry.representative_point()
-                ax.annotate(getattr(row, label_column), (point.x, point.y), ha="center", fontsize=7)
+            points = [row.geometry.representative_point() for row in has_data.itertuples()]
+            place_labels(ax, [(p.x, p.y) for p in points], list(has_data[label_column]))
     handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="无数据 no data"))
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8)
     ax.set_title(title, loc="left", fontsize=11)

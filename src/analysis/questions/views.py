@@ -80,9 +80,11 @@ def region_header(data: ds.Dataset, region_code: str) -> pd.DataFrame:
         "level 层级": row["level"] + (" (administered by the province 省直管)"
                                       if row["is_province_administered"] else ""),
         "within 隶属": " ⊂ ".join(chain),
-        "population 2020 常住人口": "unknown 未知" if pd.isna(population) else f"{int(population):,}",
-        "population source 人口来源": row["population_source"] or row["population_note"],
+        "population 2020 常住人口": "not published 未公布" if pd.isna(population) else f"{int(population):,}",
+        "basis 口径": row["population_basis"].replace("_", " "),
+        "population source 人口来源": row["population_source"],
         "source kind": row["population_source_kind"],
+        "note 说明": row["population_note"],
     }
     return pd.DataFrame({"field": list(items), "value": list(items.values())})
 

@@ -1,0 +1,275 @@
+"""The comparisons the build derived (``comparisons.csv`` and its groups), as notebooks ask for them.
+
+Nothing here decides what may be compared: ``analysis.build.compare`` did, under rules that are
+tested. This module labels, filters and arranges: the axes of a theme or a region, what was left
+out and why, changes from their base to their period, zero claims as streaks, two regions side by
+side. Every row keeps its item and obs_ids, and the quote it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .dataset import Dataset, bilingual
+
+# What is drawn for each kind of group: the value, its interval's ends, the axis label.
+KIND_COLUMNS = {
+    "annual_count": ("annual_value", "annual_low", "annual_high"),
+    "annual_per_10k": ("per_10k", "per_10k_low", "per_10k_high"),
+    "count_at_date": ("value", "value_low", "value_high"),
+    "per_10k_at_date": ("per_10k", "per_10k_low", "per_10k_high"),
+    "percent": ("value", "value_low", "value_high"),
+    "change": ("value", "value_low", "value_high"),
+    "years_without_event": ("years_without_event", "years_without_event", "years_without_event"),
+}
+KIND_LABELS = {
+    "annual_count": "{unit} per year 每年",
+    "annual_per_10k": "{unit} per 10,000 residents per year 每万人每年",
+    "count_at_date": "{unit} at the date 时点数",
+    "per_10k_at_date": "{unit} per 10,000 residents 每万人",
+    "percent": "percent 百分比",
+    "change": "change in percent of the base 相对基期变化(%)",
+    "years_without_event": "years without the event 未发生年数",
+}
+REASON_LABELS = {
+    "only_one": "the only figure of its kind in the five reports",
+    "narrower": "a narrower figure (one organ, kind or programme) that no other report gives",
+    "proxy": "a proxy, compared with nothing else",
+    "broader": "a broader figure that no other report gives",
+    "other_level": "other figures of its kind are of another level",
+    "other_base": "other changes of its kind use another base period",
+    "assumed_period": "no stated period in a multi-year review: an annual rate would be a guess",
+    "scope_single_instance": "one case, document or example",
+    "scope_part_of_region": "a part of its region only",
+    "scope_typical_unit": "typical of localities, not an aggregate",
+    "measure_change_unspecified": "a change of a rate, points or percent not stated",
+    "measure_standard": "a standard, not a result",
+    "measure_document_attribute": "a count about one document",
+    "measure_duration": "the duration of one procedure",
+    "measure_target": "a target",
+    "no_base": "a change whose base period the text does not give",
+}
+
+
+class ParameterError(ValueError):
+    """A notebook parameter with a value the data do not have. IPython shows it as one line."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"ParameterError: {self}"]
+
+
+def check_parameter(name: str, value, choices, where: str) -> None:
+    """Stop a notebook in its first cell, in one line, when a parameter names nothing in the data."""
+    choices = [str(c) for c in choices]
+    if str(value) not in choices:
+        shown = ", ".join(choices[:8]) + (", …" if len(choices) > 8 else "")
+        raise ParameterError(f"parameter {name}={value!r} is not in the data; the valid values are "
+                             f"listed in {where} ({shown})")
+
+
+def labelled(data: Dataset) -> pd.DataFrame:
+    """comparisons.csv with the names a reader needs, the report and the words behind each item."""
+    items = data.comparisons.copy()
+    regions = data.regions.set_index("region_code")
+    indicators = data.indicators.set_index("indicator_code")
+    concepts = data.concepts.set_index("concept_code")
+    quotes = data.observations.set_index("obs_id")["quote"]
+    items["region_name_zh"] = items["region_code"].map(regions["name_zh"])
+    items["region_name_en"] = items["region_code"].map(regions["name_en"])
+    items["indicator_name"] = items["indicator_code"].map(
+        lambda c: bilingual(indicators.loc[c, "name_zh"], indicators.loc[c, "name_en"]))
+    items["theme_code"] = items["indicator_code"].map(indicators["theme_code"])
+    items["key_name"] = [
+        bilingual(concepts.loc[k, "name_zh"], concepts.loc[k, "name_en"]) if k in concepts.index
+        else name for k, name in zip(items["comparison_key"], items["indicator_name"])]
+    items["source_id"] = items["obs_ids"].str.split().str[0].str.rsplit("-", n=1).str[0]
+    items["quote"] = items["obs_ids"].map(lambda ids: " | ".join(quotes[i] for i in ids.split()))
+    items["ids"] = items["obs_ids"].map(short_ids)
+    items["label"] = (items["region_name_zh"] + " (" + items["region_level"] + ") "
+                      + items["period_label"] + "\n" + items["ids"]
+                      + items["is_derived_total"].map({True: " (sum 合计)", False: ""}))
+    return items
+
+
+def short_ids(obs_ids: str) -> str:
+    """'a_2021-004 a_2021-005 b-001' → 'a_2021-004+005, b-001': every id, written once per report."""
+    by_source: dict[str, list[str]] = {}
+    for obs_id in obs_ids.split():
+        source, _, number = obs_id.rpartition("-")
+        by_source.setdefault(source, []).append(number)
+    return ", ".join(f"{source}-{'+'.join(numbers)}" for source, numbers in by_source.items())
+
+
+@dataclass
+class Axis:
+    """One valid group: the items that share an axis, the rule that lets them, what is drawn."""
+
+    group_id: str
+    title: str
+    rule: str
+    kind: str
+    unit_label: str
+    value_column: str
+    low_column: str
+    high_column: str
+    rows: pd.DataFrame
+
+
+def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) -> list[Axis]:
+    """The valid groups of a theme, of comparison keys, or holding any of some regions."""
+    items = labelled(data)
+    items.index = items["item_id"].rename(None)
+    units = data.units.set_index("unit_code")["name_en"]
+    groups = data.comparison_groups[data.comparison_groups["is_valid"]]
+    members = data.comparison_members
+    out = []
+    for group in groups.itertuples():
+        rows = items.loc[members.loc[members["group_id"] == group.group_id, "item_id"]]
+        if theme is not None and rows["theme_code"].iloc[0] != theme and not (
+                rows["concept_code"].iloc[0] and _concept_theme(data, rows["concept_code"].iloc[0]) == theme):
+            continue
+        if keys is not None and group.comparison_key not in keys:
+            continue
+        if region_codes is not None and not rows["region_code"].isin(region_codes).any():
+            continue
+        value, low, high = KIND_COLUMNS[group.kind]
+        first = rows.iloc[0]
+        subject = first["indicator_name"] if group.indicator_code else first["key_name"]
+        level = "" if group.level == "all levels" else f" · {group.level}"
+        out.append(Axis(group.group_id, f"{subject}{level}", group.rule, group.kind,
+                        KIND_LABELS[group.kind].format(unit=units[first["unit"]]), value, low, high,
+                        rows.sort_values([value, "item_id"], ascending=[False, True]).reset_index(drop=True)))
+    return out
+
+
+def _concept_theme(data: Dataset, concept_code: str) -> str:
+    return data.concepts.set_index("concept_code").loc[concept_code, "theme_code"]
+
+
+def axis_table(axis: Axis) -> pd.DataFrame:
+    """The rows behind an axis: each bar's item, obs_ids, value as stated, derived value, formula."""
+    columns = ["item_id", "obs_ids", "region_name_zh", "region_level", "period_label", "period_basis",
+               "value", "qualifier", axis.value_column, axis.low_column, axis.high_column, "formula",
+               "quote"]
+    return axis.rows[list(dict.fromkeys(columns))]
+
+
+def left_out(data: Dataset, theme: str | None = None) -> pd.DataFrame:
+    """The theme's observations that enter no comparison, with the specific reason."""
+    items = labelled(data)
+    items = items[(~items["is_derived_total"]) & (items["compared_in"] == "")]
+    if theme is not None:
+        items = items[items["theme_code"] == theme]
+    return items[["item_id", "region_name_zh", "region_level", "indicator_name", "period_label",
+                  "value", "status", "reason", "quote"]].rename(columns={"item_id": "obs_id"}) \
+        .sort_values("obs_id").reset_index(drop=True)
+
+
+def coverage(data: Dataset) -> pd.DataFrame:
+    """Per report: observations, those in at least one valid comparison, and the share."""
+    items = data.comparisons[~data.comparisons["is_derived_total"]].copy()
+    items["source_id"] = items["item_id"].str.rsplit("-", n=1).str[0]
+    table = items.groupby("source_id").agg(observations=("item_id", "size"),
+                                           compared=("compared_in", lambda c: int((c != "").sum())))
+    table.loc["all reports 全部"] = table.sum()
+    table["share_pct"] = (100 * table["compared"] / table["observations"]).round(1)
+    return table.reset_index()
+
+
+def obstacles(data: Dataset) -> pd.DataFrame:
+    """Why the observations left out are left out, counted by kind of reason."""
+    items = data.comparisons[(~data.comparisons["is_derived_total"]) & (data.comparisons["compared_in"] == "")]
+    table = items.groupby(["status", "reason_code"]).size().rename("observations").reset_index()
+    table["what stands in the way"] = table["reason_code"].map(REASON_LABELS)
+    return table.sort_values(["observations", "reason_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def changes(data: Dataset) -> pd.DataFrame:
+    """Every relative change and change in points, with its base period, grouped by concept."""
+    items = labelled(data)
+    items = items[items["measure"].isin(["relative_change_pct", "change_pp", "change_unspecified"])
+                  & ~items["is_derived_total"]]
+    bases = data.observations.set_index("obs_id")[["base_period_start", "base_period_end"]]
+    items = items.join(bases, on="item_id")
+    return items.sort_values(["key_name", "item_id"]).reset_index(drop=True)
+
+
+def series(data: Dataset) -> pd.DataFrame:
+    """Within-region series: the same indicator in one region at several periods."""
+    items = labelled(data)
+    items = items[~items["is_derived_total"]]
+    counts = items.groupby(["indicator_code", "region_code"])["period_label"].transform("nunique")
+    return items[counts > 1].sort_values(["indicator_code", "region_code", "period_start"]).reset_index(drop=True)
+
+
+def zero_claims(data: Dataset) -> pd.DataFrame:
+    """Zero claims as streaks: region, kind of event, first and last day, years without it."""
+    items = labelled(data)
+    items = items[items["measure"] == "zero_claim"]
+    return items.sort_values(["region_level", "region_code", "period_start", "indicator_code"]).reset_index(drop=True)
+
+
+def region_pair(data: Dataset, region_a: str, region_b: str) -> pd.DataFrame:
+    """Every concept (or indicator) both regions report on, their items side by side, and whether
+    they share an axis (the group) or why not."""
+    items = labelled(data)
+    items = items[~items["is_derived_total"] | (items["compared_in"] != "")]
+    a, b = items[items["region_code"] == region_a], items[items["region_code"] == region_b]
+    shared = sorted(set(a["comparison_key"]) & set(b["comparison_key"]))
+    members = data.comparison_members.merge(
+        data.comparison_groups[data.comparison_groups["is_valid"]][["group_id"]], on="group_id")
+    groups_of = members.groupby("item_id")["group_id"].apply(set)
+    rows = []
+    for key in shared:
+        for left in a[a["comparison_key"] == key].itertuples():
+            for right in b[b["comparison_key"] == key].itertuples():
+                together = sorted(groups_of.get(left.item_id, set()) & groups_of.get(right.item_id, set()))
+                rows.append({
+                    "concept": left.key_name, "item_a": left.item_id, "value_a": left.value,
+                    "period_a": left.period_label, "per_10k_a": left.per_10k,
+                    "item_b": right.item_id, "value_b": right.value, "period_b": right.period_label,
+                    "per_10k_b": right.per_10k,
+                    "compared_in": " ".join(together),
+                    "caveat": "" if together else _pair_caveat(left, right),
+                })
+    return pd.DataFrame(rows, columns=["concept", "item_a", "value_a", "period_a", "per_10k_a", "item_b",
+                                       "value_b", "period_b", "per_10k_b", "compared_in", "caveat"])
+
+
+def _pair_caveat(left, right) -> str:
+    """Why two regions' figures of one concept do not share an axis."""
+    for side in (left, right):
+        if side.status == "excluded":
+            return f"{side.item_id}: {side.reason}"
+    if left.indicator_code != right.indicator_code and not left.relation == right.relation == "same":
+        return (f"different indicators ({left.indicator_code}, {right.indicator_code}), not both the "
+                "concept itself: they count different things")
+    if left.quantity == "change" and left.base_period != right.base_period:
+        return f"changes against different bases ({left.base_period}, {right.base_period})"
+    if left.region_level != right.region_level:
+        return (f"a {left.region_level} and a {right.region_level}: absolute counts compare only within "
+                "a level, and one of them has no per-capita value")
+    return "not on one axis"
+
+
+def natural_pairs(data: Dataset) -> list[tuple[str, str]]:
+    """Pairs of regions of one level (province, prefecture or county), one in each province, that
+    report on a common concept or indicator, or are the only regions of their level in their
+    provinces (Hubei and Hunan; 随州 and 衡阳): the region-pair notebook runs for each."""
+    items = data.comparisons[~data.comparisons["is_derived_total"]]
+    keys = items.groupby("region_code")["comparison_key"].apply(set)
+    regions = data.regions.set_index("region_code")
+    province = {code: code[:2] for code in keys.index}
+    pairs = []
+    for level in ("province", "prefecture", "county"):
+        codes = sorted(c for c in keys.index if regions.loc[c, "level"] == level)
+        only_ones = {p for p in set(province[c] for c in codes)
+                     if sum(province[c] == p for c in codes) == 1}
+        for i, a in enumerate(codes):
+            for b in codes[i + 1:]:
+                if province[a] != province[b] and (keys[a] & keys[b] or
+                                                   {province[a], province[b]} <= only_ones):
+                    pairs.append((a, b))
+    return pairs
