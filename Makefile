@@ -64,7 +64,7 @@ $(DATA_STAMP): $(STAMP) $(shell find $(RAW) -type f 2>/dev/null) $(BUILD_SOURCES
 	@mkdir -p $(@D) && touch $@
 $(PROCESSED_FILES): $(DATA_STAMP) ;
 
-$(KERNEL): $(STAMP) src/analysis/publish/execute.py
+$(KERNEL): $(STAMP) src/analysis/publish/execute.py src/analysis/publish/kernel.py
 	$(PY) -m analysis kernel
 
 $(RUNS_MK): notebooks/runs.yaml $(STAMP)

@@ -93,3 +93,17 @@ def test_untagged_cells_are_found_and_tagged():
     assert [c["metadata"].get("tags") for c in nb["cells"]] == [
         ["parameters", REMOVE_CELL], [REMOVE_CELL], ["summary", HIDE_INPUT], None,
         [HIDE_INPUT], [HIDE_INPUT, REMOVE_CELL]]
+
+
+def test_the_kernel_drops_only_its_tcp_notice():
+    import logging
+
+    from analysis.publish.kernel import WithoutTcpNotice
+
+    def record(message):
+        return logging.LogRecord("IPKernelApp", logging.WARNING, __file__, 1, message, None, None)
+
+    keep = WithoutTcpNotice().filter
+    assert not keep(record("Kernel is running over TCP without encryption. All communication ..."))
+    assert keep(record("Kernel is running over TCP with a problem"))
+    assert keep(record("Something else went wrong"))
