@@ -67,7 +67,7 @@ $(PROCESSED_FILES): $(DATA_STAMP) ;
 $(KERNEL): $(STAMP) src/analysis/publish/execute.py src/analysis/publish/kernel.py
 	$(PY) -m analysis kernel
 
-$(RUNS_MK): notebooks/runs.yaml $(STAMP)
+$(RUNS_MK): notebooks/runs.yaml src/analysis/publish/runs.py $(STAMP)
 	$(PY) -m analysis runs --makefile $@
 
 # Rules for every run (build/notebooks/<run_id>.ipynb); GNU make remakes this file when stale.

@@ -125,8 +125,11 @@ def _notebook_command(args) -> int:
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
         from .publish.execute import execute_run
+        from .publish.runs import load_runs
 
-        print(f"executed {execute_run(args.run_id)}")
+        execute_run(args.run_id)
+        ids = [run.run_id for run in load_runs().runs]
+        print(f"run {ids.index(args.run_id) + 1}/{len(ids)} {args.run_id}")
     elif args.command == "tag-notebooks":
         from .publish.runs import NOTEBOOK_DIR
         from .publish.tags import tag_notebook_files
