@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     tag_cmd = commands.add_parser("tag-notebooks", help="tag every code cell with what a site reader "
                                   "sees of it (remove-cell for set-up cells, hide-input otherwise)")
     tag_cmd.add_argument("notebooks", type=Path, nargs="*", help="default: notebooks/*.ipynb")
-    site_cmd = commands.add_parser("site", help="render executed notebooks and the index as HTML")
+    site_cmd = commands.add_parser("site", help="render the executed runs as a book (Jupyter Book; "
+                                   "nothing is re-executed)")
     site_cmd.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
     add = commands.add_parser("add-source", help="archive a report, add its sources row, pre-fill candidates")
     add.add_argument("file", type=Path)
@@ -140,7 +141,7 @@ def _notebook_command(args) -> int:
     elif args.command == "site":
         from .publish.site import SITE_DIR, build_site
 
-        print(f"site written to {build_site(args.out or SITE_DIR)}")
+        build_site(args.out or SITE_DIR)
     else:
         from .questions import dataset
         from .publish.runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
