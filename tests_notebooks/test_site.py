@@ -179,13 +179,33 @@ def test_search_index_holds_chinese_and_english_words(site):
     assert {"枫桥", "枫桥经验", "网格", "mediat", "proven"} <= set(terms)  # English words stemmed
 
 
-def test_a_rebuild_from_scratch_gives_the_same_bytes(site, tmp_path):
-    """The published site (built incrementally) is exactly what a fresh build makes."""
-    build_site(site_dir=tmp_path / "site", book_dir=tmp_path / "book")
-    fresh = {p.relative_to(tmp_path / "site").as_posix(): p for p in (tmp_path / "site").rglob("*") if p.is_file()}
-    built = {p.relative_to(site).as_posix(): p for p in site.rglob("*") if p.is_file()}
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_from_scratch_gives_the_same_bytes(site, executed, tmp_path):
+    """The published site (built incrementally) is exactly what a fresh build makes, and so is
+    an incremental build after a run changed and changed back."""
+    build_site(site_dir=tmp_path / "fresh", book_dir=tmp_path / "book")
+    fresh = files(tmp_path / "fresh")
+    built = files(site)
     assert sorted(fresh) == sorted(built)
-    assert [name for name in sorted(built) if built[name].read_bytes() != fresh[name].read_bytes()] == []
+    assert [name for name in built if built[name] != fresh[name]] == []
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(executed, notebooks)
+    path = notebooks / f"{RUNS[0].run_id}.ipynb"
+    original = path.read_bytes()
+    notebook = json.loads(original)
+    summary = next(c for c in notebook["cells"] if "summary" in c["metadata"].get("tags", []))
+    summary["outputs"][0]["text"] = ["a word no other page has: zyzzyva\n"]
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    build_site(site_dir=tmp_path / "changed", notebooks_dir=notebooks, book_dir=tmp_path / "book")
+    assert "zyzzyva" in (tmp_path / "changed" / "searchindex.js").read_text(encoding="utf-8")
+    path.write_bytes(original)
+    build_site(site_dir=tmp_path / "back", notebooks_dir=notebooks, book_dir=tmp_path / "book")
+    back = files(tmp_path / "back")
+    assert [name for name in sorted(set(back) | set(fresh)) if back.get(name) != fresh.get(name)] == []
 
 
 def test_a_build_that_warns_fails_and_keeps_the_last_good_site(executed, tmp_path):

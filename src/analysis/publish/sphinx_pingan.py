@@ -7,6 +7,7 @@
   quiet and caches under build/ instead.
 - myst-nb's stylesheet is in place before any page is written, so that a first build and a
   rebuild link it alike (byte-identical pages).
+- words left in the search index with no page by an incremental build are dropped.
 - ``pingan_fingerprint`` (the table of contents, the data, and the publishing code with its CSS
   and JavaScript) is a configuration value that rebuilds every page when it changes: a new run
   changes the navigation of every page, and new code their rendering, which Sphinx's
@@ -44,6 +45,19 @@ def _builder_inited(app) -> None:
     add_global_html_resources(app, None)
 
 
+def _drop_empty_search_terms(app):
+    """Sphinx's incremental build prunes the re-read pages from the search index but keeps the
+    words only they had, with no page: drop them, so that a rebuild writes the index a first
+    build does. (html-collect-pages comes after every page is indexed, before the index is
+    written.)"""
+    indexer = getattr(app.builder, "indexer", None)
+    if indexer is not None:
+        for mapping in (indexer._mapping, indexer._title_mapping):
+            for word in [word for word, pages in mapping.items() if not pages]:
+                del mapping[word]
+    return []
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if doctree is None or pagename == PROVENANCE_PAGE or "body" not in context:
         return
@@ -57,4 +71,5 @@ def setup(app):
     app.add_config_value("pingan_observations", 0, "env")
     app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _page_context)
+    app.connect("html-collect-pages", _drop_empty_search_terms)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
