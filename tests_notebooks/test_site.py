@@ -141,11 +141,11 @@ def test_every_download_is_there_and_readable(site):
 
 
 def test_each_page_ends_with_how_to_cite_it(site):
-    for run in RUNS:
-        text = (site / f"{run.run_id}.html").read_text(encoding="utf-8")
+    for page in [f"{run.run_id}.html" for run in RUNS] + ["provenance.html"]:
+        text = (site / page).read_text(encoding="utf-8")
         text = text[text.index('<article class="bd-article"'):text.index("</article>")]
         cite = text.rindex("How to cite this page")
-        assert text.rindex("<h2") < cite, f"{run.run_id}: the citation is not the last section"
+        assert text.rindex("<h2") < cite, f"{page}: the citation is not the last section"
         assert "version 0.1.0" in text[cite:] and "Tianditu" in text[cite:]
 
 

@@ -177,13 +177,9 @@ def _header(run: Run, kind: str) -> str:
         "</div>\n")
 
 
-def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str],
-            citation: Citation) -> str:
-    items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
-             f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
-             f" ({d.rows} rows)</li>" for d in downloads]
-    items.append(f'<li><a href="{_e(run.run_id)}.ipynb" download>{_e(run.run_id)}.ipynb</a> — '
-                 "the executed notebook 执行后的笔记本</li>")
+def how_to_cite(title: str, page: str, source_ids: list[str], citation: Citation) -> str:
+    """The "How to cite this page" section: the page in the dataset (version and data
+    fingerprint), the reports it shows, and the boundaries' terms."""
     reports = []
     for sid in source_ids:
         row = citation.sources[sid]
@@ -196,18 +192,27 @@ def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str
     if not reports:
         reports.append("<li>This page shows no number from a report.</li>")
     return (
-        "## 本页数据 Data on this page\n\n"
-        '<ul class="pingan-downloads">\n' + "\n".join(items) + "\n</ul>\n\n"
         "## 引用本页 How to cite this page\n\n"
         '<div class="pingan-cite">\n'
-        f"<p>{_e(AUTHOR)}. “{_e(run.label or run.run_id)} — {_e(kind)}” (page "
-        f"<code>{_e(run.run_id)}</code>). In: <em>{_e(TITLE_EN)}: a traceable dataset</em>, "
-        f"version {_e(citation.version)} (data fingerprint <code>{_e(citation.fingerprint)}</code>). "
-        "Tables CC BY 4.0; code MIT.</p>\n"
+        f"<p>{_e(AUTHOR)}. “{_e(title)}” (page <code>{_e(page)}</code>). In: "
+        f"<em>{_e(TITLE_EN)}: a traceable dataset</em>, version {_e(citation.version)} "
+        f"(data fingerprint <code>{_e(citation.fingerprint)}</code>). Tables CC BY 4.0; code MIT.</p>\n"
         "<p>Cite the original reports for any figure you use 请同时引用原始报告:</p>\n"
         '<ul class="pingan-reports">\n' + "\n".join(reports) + "\n</ul>\n"
         f"<p>Maps: {_e(citation.boundaries)} Cite the boundaries under any map you reuse.</p>\n"
         "</div>\n")
+
+
+def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str],
+            citation: Citation) -> str:
+    items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
+             f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
+             f" ({d.rows} rows)</li>" for d in downloads]
+    items.append(f'<li><a href="{_e(run.run_id)}.ipynb" download>{_e(run.run_id)}.ipynb</a> — '
+                 "the executed notebook 执行后的笔记本</li>")
+    return ("## 本页数据 Data on this page\n\n"
+            '<ul class="pingan-downloads">\n' + "\n".join(items) + "\n</ul>\n\n"
+            + how_to_cite(f"{run.label or run.run_id} — {kind}", run.run_id, source_ids, citation))
 
 
 def page_notebook(executed: dict, run: Run, kind: str, citation: Citation) -> Page:

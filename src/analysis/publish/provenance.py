@@ -17,6 +17,7 @@ import re
 
 PAGE = "provenance"
 TEXTS_DIR = "texts"  # on the site: texts/<source_id>.txt, the normalized text of each report
+DATA_DIR = "data"  # on the site: data/observations.csv and data/sources.csv, as in data/processed
 OBS_ID = re.compile(r"(?<![\w-])([a-z0-9][a-z0-9_]*-\d{3})(?![\w-])")
 # Text inside these elements is never linked: a link inside a link is invalid HTML, and scripts,
 # styles and form controls hold no text a reader follows.
@@ -86,8 +87,9 @@ def _url(value: str) -> str:
     return _e(value) or "—"
 
 
-def provenance_markdown(observations_csv: str, sources_csv: str) -> str:
-    """The provenance page (MyST markdown: headings in markdown, the rest escaped HTML)."""
+def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "") -> str:
+    """The provenance page (MyST markdown: headings in markdown, the rest escaped HTML), ending
+    with ``footer``."""
     observations = [{k: _restore(v) for k, v in row.items()} for row in _read(observations_csv)]
     sources = [{k: _restore(v) for k, v in row.items()} for row in _read(sources_csv)]
     parts = [
@@ -100,6 +102,9 @@ def provenance_markdown(observations_csv: str, sources_csv: str) -> str:
         "<p>The normalized texts are the reports as published, cleaned of stray HTML and "
         "converted to Simplified characters; they remain the work of their publishers and are "
         "shown only so that every quote can be verified.</p>\n"
+        f'<p>⬇ <a href="{DATA_DIR}/observations.csv" download>observations.csv</a> · '
+        f'<a href="{DATA_DIR}/sources.csv" download>sources.csv</a> (the tables of '
+        "<code>data/processed</code>, described in the project's README)</p>\n"
         "</div>\n",
     ]
     by_source: dict[str, list[dict]] = {}
@@ -124,7 +129,7 @@ def provenance_markdown(observations_csv: str, sources_csv: str) -> str:
         if not rows:
             continue
         parts.append(_observation_table(rows))
-    return "\n".join(parts)
+    return "\n".join(parts + [footer])
 
 
 def _observation_table(rows: list[dict]) -> str:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from ..config import PROCESSED_DIR, PROJ_ROOT
 from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, STATIC, Citation, book_config,
-                   book_toc, dump_yaml, fingerprint, landing_markdown, page_notebook)
+                   book_toc, dump_yaml, fingerprint, how_to_cite, landing_markdown, page_notebook)
 from .execute import BUILD_NOTEBOOKS
 from .provenance import PAGE as PROVENANCE_PAGE
-from .provenance import TEXTS_DIR, provenance_markdown
+from .provenance import DATA_DIR, TEXTS_DIR, provenance_markdown
 from .runs import RunList, load_runs
 
 SITE_DIR = PROJ_ROOT / "build" / "site"
@@ -102,7 +102,11 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
         files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
     files["index.md"] = landing_markdown(run_list, summaries, len(observations), len(sources),
                                          citation).encode("utf-8")
-    files[f"{PROVENANCE_PAGE}.md"] = provenance_markdown(observations_csv, sources_csv).encode("utf-8")
+    cite = how_to_cite("溯源 Provenance: every number and its words", PROVENANCE_PAGE,
+                       sorted(sources), citation)
+    files[f"{PROVENANCE_PAGE}.md"] = provenance_markdown(observations_csv, sources_csv, cite).encode("utf-8")
+    for name in ("observations.csv", "sources.csv"):
+        files[f"{EXTRA}/{DATA_DIR}/{name}"] = (processed_dir / name).read_bytes()
     files[OBS_IDS_FILE] = _json(sorted(row["obs_id"] for row in observations))
     files[SEARCH_DICTIONARY] = search_words(processed_dir).encode("utf-8")
     for asset in sorted(STATIC_SOURCE.iterdir()):
