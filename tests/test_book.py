@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -199,3 +200,14 @@ def test_book_config_builds_offline_from_executed_notebooks():
     assert "dollarmath" not in config["parse"]["myst_enable_extensions"]  # MathJax would load remotely
     assert config["sphinx"]["config"]["language"] == "zh_CN"
     assert json.loads(json.dumps(config)) == config  # plain data, as YAML
+
+
+def test_datatables_becomes_a_classic_script_that_runs_from_disk():
+    from analysis.publish.site import datatables_script
+
+    assets = datatables_script()
+    script = assets["datatables.js"].decode("utf-8")
+    assert script.startswith('(function () {\n"use strict";\n') and script.endswith("\n})();\n")
+    assert "window.pinganDataTables = {DataTable: " in script
+    assert not re.search(r"export\s*\{", script)
+    assert b"url(http" not in assets["datatables.css"]

@@ -36,8 +36,8 @@ from .provenance import markdown_text
 from .runs import Run, RunList
 
 EXTRA = "_extra"
-# Sphinx copies it to _static/. Not named _static: Jupyter Book would add every .js file there as
-# a classic script, and the DataTables bundle is an ES module.
+# Sphinx copies it to _static/. Not named _static: Jupyter Book would add every .js and .css
+# file there to every page, in no order we choose.
 STATIC = "_assets"
 PRIVATE = "_pingan"
 OBS_IDS_FILE = f"{PRIVATE}/obs_ids.json"
@@ -324,8 +324,11 @@ def book_config(fingerprint: str, observations_count: int) -> dict:
                 "language": "zh_CN",
                 # html_search_options (the jieba dictionary's absolute path) is set by site.py.
                 "html_static_path": [STATIC],
-                "html_css_files": ["dt_bundle.css", "pingan.css"],
-                "html_js_files": [["pingan-tables.js", {"type": "module"}]],
+                "html_css_files": ["datatables.css", "pingan.css"],
+                # Classic scripts, run in order once the page is parsed (module scripts would not
+                # run on a page opened from disk).
+                "html_js_files": [["datatables.js", {"defer": "defer"}],
+                                  ["pingan-tables.js", {"defer": "defer"}]],
                 "html_copy_source": False,  # no _sources/*.ipynb: the executed notebook is in _extra
                 "html_show_sourcelink": False,
                 "html_favicon": f"{STATIC}/favicon.svg",

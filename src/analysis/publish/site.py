@@ -111,8 +111,8 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     files[SEARCH_DICTIONARY] = search_words(processed_dir).encode("utf-8")
     for asset in sorted(STATIC_SOURCE.iterdir()):
         files[f"{STATIC}/{asset.name}"] = asset.read_bytes()
-    for asset in _itables_bundle():
-        files[f"{STATIC}/{asset.name}"] = asset.read_bytes()
+    for name, content in datatables_script().items():
+        files[f"{STATIC}/{name}"] = content
     files["_toc.yml"] = dump_yaml(toc).encode("utf-8")
     # The navigation of every page depends on the table of contents, links and citations on the
     # data, and the rendering on this code: when any of them changes, every page is rebuilt.
@@ -123,12 +123,31 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     return files
 
 
-def _itables_bundle() -> list[Path]:
-    """DataTables as itables ships it for offline use (one ES module and its CSS)."""
+_EXPORT = re.compile(r"export\s*\{([^}]*)\}\s*;?")
+
+
+def datatables_script() -> dict[str, bytes]:
+    """DataTables as itables ships it for offline use, as a classic script and its CSS.
+
+    itables' bundle is an ES module, and a browser refuses module scripts on a page opened from
+    disk (file://), which is how many readers open the site: its one export statement becomes a
+    global (window.pinganDataTables), inside a function so that nothing else leaks."""
     import itables
 
     html_dir = Path(itables.__file__).parent / "html"
-    return [html_dir / "dt_bundle.js", html_dir / "dt_bundle.css"]
+    module = (html_dir / "dt_bundle.js").read_text(encoding="utf-8")
+    exports = _EXPORT.findall(module)
+    if len(exports) != 1 or "import.meta" in module:
+        raise ValueError("itables' dt_bundle.js is not the single-export ES module this build "
+                         "expects: check the itables version against publish/site.py")
+    names = dict(reversed(part.split(" as ")) for part in exports[0].split(",") if " as " in part)
+    if not {"default", "jQuery"} <= set(names):
+        raise ValueError(f"itables' dt_bundle.js exports {sorted(names)}, not DataTables (default)")
+    script = ('(function () {\n"use strict";\n'
+              + _EXPORT.sub(f"window.pinganDataTables = {{DataTable: {names['default']}, "
+                            f"jQuery: {names['jQuery']}}};", module)
+              + "\n})();\n")
+    return {"datatables.js": script.encode("utf-8"), "datatables.css": (html_dir / "dt_bundle.css").read_bytes()}
 
 
 def _json(data) -> bytes:
