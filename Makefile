@@ -15,6 +15,7 @@ RAW := data/raw
 PROCESSED := data/processed
 DATA_STAMP := build/.data-built
 RUNS_MK := build/runs.mk
+SITE_STAMP := build/.site-built
 # pip's own warnings about absent local indexes are noise here; real errors still stop the build.
 PIP_FLAGS := --quiet --disable-pip-version-check
 
@@ -25,7 +26,7 @@ NOTEBOOK_SOURCES := src/analysis/config.py src/analysis/publish/execute.py src/a
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
-.PHONY: help setup lock audit diff data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks
+.PHONY: help setup lock audit diff data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks benchmark-site
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,10 +65,10 @@ $(DATA_STAMP): $(STAMP) $(shell find $(RAW) -type f 2>/dev/null) $(BUILD_SOURCES
 	@mkdir -p $(@D) && touch $@
 $(PROCESSED_FILES): $(DATA_STAMP) ;
 
-$(KERNEL): $(STAMP) src/analysis/publish/execute.py
+$(KERNEL): $(STAMP) src/analysis/publish/execute.py src/analysis/publish/kernel.py
 	$(PY) -m analysis kernel
 
-$(RUNS_MK): notebooks/runs.yaml $(STAMP)
+$(RUNS_MK): notebooks/runs.yaml src/analysis/publish/runs.py $(STAMP)
 	$(PY) -m analysis runs --makefile $@
 
 # Rules for every run (build/notebooks/<run_id>.ipynb); GNU make remakes this file when stale.
@@ -77,10 +78,15 @@ endif
 
 notebooks: $(NOTEBOOK_OUTPUTS) ## Execute every run of notebooks/runs.yaml with papermill (in parallel)
 
-build/site/index.html: $(NOTEBOOK_OUTPUTS) notebooks/runs.yaml
-	$(PY) -m analysis site
+# The book's pages come from the executed runs, runs.yaml (its table of contents), the data
+# (provenance page, citations) and the publishing code; a stamp, because an incremental build
+# leaves unchanged pages (and so possibly index.html) untouched.
+SITE_SOURCES := CITATION.cff $(wildcard src/analysis/publish/*.py src/analysis/publish/static/*)
+$(SITE_STAMP): $(NOTEBOOK_OUTPUTS) notebooks/runs.yaml $(PROCESSED_FILES) $(SITE_SOURCES) $(STAMP)
+	@$(PY) -m analysis site
+	@touch $@
 
-site: build/site/index.html ## Render the executed notebooks and an index as HTML (build/site)
+site: $(SITE_STAMP) ## Render the executed runs as a book, without re-executing them (build/site/index.html)
 
 check-processed: $(STAMP) ## Fail if data/processed is not exactly what the build makes
 	$(PY) -m analysis check-processed --raw $(RAW) --out $(PROCESSED)
@@ -91,18 +97,21 @@ unit-test: $(STAMP) ## Unit tests of src/analysis and the data (seconds)
 	$(PY) -m pytest tests
 
 # nbval re-executes one run of each notebook and compares the cells marked NBVAL_CHECK_OUTPUT.
-notebook-test: site ## Execute notebooks, render the site, then nbval and the site tests
+notebook-test: site ## Execute notebooks, render the site, then nbval, the site tests and the browser test
 	$(PY) -m pytest -p no:cacheprovider tests_notebooks \
 	  --nbval-lax --nbval-kernel-name pingan-hubei-hunan \
 	  --nbval-sanitize-with tests_notebooks/sanitize.cfg $(NBVAL_RUNS)
 
-all: site ## Build everything: processed data, executed notebooks, site (build/site/index.html)
+all: site ## Build everything: processed data, executed notebooks, the book (build/site/index.html)
 
 benchmark: $(STAMP) ## Time validate + build on a synthetic corpus (1,000 reports, 100,000 observations)
 	$(PY) benchmarks/bench_build.py
 
 benchmark-notebooks: $(KERNEL) $(RUNS_MK) ## Time the notebook build against its floor, and incremental builds
 	$(PY) benchmarks/bench_notebooks.py
+
+benchmark-site: site ## Time the site build from scratch, a no-op `make all`, and a rebuild after one run changes
+	$(PY) benchmarks/bench_site.py
 
 clean: ## Remove caches and temporary build directories (keeps .venv and data/processed)
 	rm -rf .pytest_cache .hypothesis build .lock-tools

@@ -52,7 +52,8 @@ def test_run_ids_are_file_safe_and_skip_defaults():
     assert run.run_id == "04_map--dispute_mediation--county"
     assert Run("03_theme_comparison", {"theme": "x", "per_capita": True}).run_id.endswith("--per_capita")
     fragment = makefile_fragment(load_runs())
-    assert "build/notebooks/01_dataset.ipynb: notebooks/01_dataset.ipynb $(RUN_DEPS)" in fragment
+    assert "build/notebooks/01_dataset.ipynb: notebooks/01_dataset.ipynb $(RUN_DEPS)\n" \
+           "\t@$(PY) -m analysis execute 01_dataset\n" in fragment
 
 
 def test_clean_notebook_drops_timing_and_random_ids():
@@ -96,3 +97,18 @@ def test_untagged_cells_are_found_and_tagged():
     assert [c["metadata"].get("tags") for c in nb["cells"]] == [
         ["parameters", REMOVE_CELL], [REMOVE_CELL], ["summary", HIDE_INPUT], None,
         [HIDE_INPUT], [HIDE_INPUT, REMOVE_CELL]]
+
+
+def test_the_kernel_drops_only_its_two_messages_that_are_noise():
+    import logging
+
+    from analysis.publish.kernel import WithoutNoise
+
+    def record(message):
+        return logging.LogRecord("IPKernelApp", logging.WARNING, __file__, 1, message, None, None)
+
+    keep = WithoutNoise().filter
+    assert not keep(record("Kernel is running over TCP without encryption. All communication ..."))
+    assert not keep(record("KeyboardInterrupt caught in kernel."))
+    assert keep(record("Kernel is running over TCP with a problem"))
+    assert keep(record("Something else went wrong"))

@@ -12,7 +12,6 @@ from analysis.questions import dataset
 from analysis.questions.views import DATA_MIME
 from analysis.publish.execute import execute_run
 from analysis.publish.runs import load_runs, missing_runs
-from analysis.publish.site import render_notebook
 
 
 def outputs_text(notebook: dict) -> str:
@@ -65,12 +64,12 @@ def test_every_table_and_chart_carries_its_data(executed):
 
 
 @pytest.mark.slow
-def test_two_executions_give_the_same_outputs_and_html(executed, tmp_path):
+def test_two_executions_give_the_same_outputs(executed, tmp_path):
+    # The same notebook gives the same pages: test_site.py checks the book's side.
     run_id = "05_discourse--grid"
     again = execute_run(run_id, output_dir=tmp_path)
     first = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
     assert again.read_text(encoding="utf-8") == first
-    assert render_notebook(again) == render_notebook(executed / f"{run_id}.ipynb")
 
 
 def test_a_missing_glyph_fails_the_kernel(tmp_path):

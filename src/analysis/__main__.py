@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     tag_cmd = commands.add_parser("tag-notebooks", help="tag every code cell with what a site reader "
                                   "sees of it (remove-cell for set-up cells, hide-input otherwise)")
     tag_cmd.add_argument("notebooks", type=Path, nargs="*", help="default: notebooks/*.ipynb")
-    site_cmd = commands.add_parser("site", help="render executed notebooks and the index as HTML")
+    site_cmd = commands.add_parser("site", help="render the executed runs as a book (Jupyter Book; "
+                                   "nothing is re-executed)")
     site_cmd.add_argument("--out", type=Path, default=None, help="site directory (default: build/site)")
     add = commands.add_parser("add-source", help="archive a report, add its sources row, pre-fill candidates")
     add.add_argument("file", type=Path)
@@ -165,7 +166,9 @@ def _notebook_command(args) -> int:
         if args.run_id not in load_runs().by_id():
             raise CommandError(f"no run {args.run_id!r}: the runs are listed in notebooks/runs.yaml")
 
-        print(f"executed {execute_run(args.run_id)}")
+        execute_run(args.run_id)
+        ids = [run.run_id for run in load_runs().runs]
+        print(f"run {ids.index(args.run_id) + 1}/{len(ids)} {args.run_id}")
     elif args.command == "tag-notebooks":
         from .publish.runs import NOTEBOOK_DIR
         from .publish.tags import tag_notebook_files
@@ -176,7 +179,7 @@ def _notebook_command(args) -> int:
     elif args.command == "site":
         from .publish.site import SITE_DIR, build_site
 
-        print(f"site written to {build_site(args.out or SITE_DIR)}")
+        build_site(args.out or SITE_DIR)
     else:
         from .questions import dataset
         from .publish.runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs

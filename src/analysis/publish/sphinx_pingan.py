@@ -1,0 +1,75 @@
+"""The Sphinx extension of the book: obs_id links, and a quiet, project-local Chinese search.
+
+- Every known obs_id in a page's body becomes a link to its anchor on the provenance page
+  (provenance.link_obs_ids), as each page is written: Sphinx's incremental build keeps it.
+- jieba (which Sphinx uses to segment Chinese for the search index) logs "Building prefix
+  dict…" at start-up and caches its dictionary in the system's temporary directory: it is made
+  quiet and caches under build/ instead.
+- myst-nb's stylesheet is in place before any page is written, so that a first build and a
+  rebuild link it alike (byte-identical pages).
+- words left in the search index with no page by an incremental build are dropped.
+- ``pingan_fingerprint`` (the table of contents, the data, and the publishing code with its CSS
+  and JavaScript) is a configuration value that rebuilds every page when it changes: a new run
+  changes the navigation of every page, and new code their rendering, which Sphinx's
+  incremental build would otherwise leave stale on pages whose source did not change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from .book import OBS_IDS_FILE
+from .provenance import PAGE as PROVENANCE_PAGE
+from .provenance import link_obs_ids
+
+
+def _quiet_jieba(cache_dir: Path) -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(cache_dir)
+
+
+def _builder_inited(app) -> None:
+    known = json.loads((Path(app.srcdir) / OBS_IDS_FILE).read_text(encoding="utf-8"))
+    app.env.pingan_known = frozenset(known)
+    # myst-nb copies its stylesheet into _static when the build finishes, after the pages are
+    # written; Sphinx adds "?v=<checksum>" to a stylesheet's link only when the file is already
+    # there. Copied now, every page links it the same way, in a first build as in a rebuild.
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+    add_global_html_resources(app, None)
+
+
+def _drop_empty_search_terms(app):
+    """Sphinx's incremental build prunes the re-read pages from the search index but keeps the
+    words only they had, with no page: drop them, so that a rebuild writes the index a first
+    build does. (html-collect-pages comes after every page is indexed, before the index is
+    written.)"""
+    indexer = getattr(app.builder, "indexer", None)
+    if indexer is not None:
+        for mapping in (indexer._mapping, indexer._title_mapping):
+            for word in [word for word, pages in mapping.items() if not pages]:
+                del mapping[word]
+    return []
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    if doctree is None or pagename == PROVENANCE_PAGE or "body" not in context:
+        return
+    href = app.builder.get_relative_uri(pagename, PROVENANCE_PAGE)
+    context["body"] = link_obs_ids(context["body"], app.env.pingan_known, href)
+
+
+def setup(app):
+    _quiet_jieba(Path(app.outdir).parent / ".jieba")
+    app.add_config_value("pingan_fingerprint", "", "env")
+    app.add_config_value("pingan_observations", 0, "env")
+    app.connect("builder-inited", _builder_inited)
+    app.connect("html-page-context", _page_context)
+    app.connect("html-collect-pages", _drop_empty_search_terms)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
