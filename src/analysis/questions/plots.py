@@ -285,7 +285,8 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         _, ax = plt.subplots(figsize=(10, 9))
     has_data = shapes[shapes[column].notna()]
     missing = shapes[shapes[column].isna()]
-    missing.plot(ax=ax, color=NO_DATA_COLOUR, edgecolor="#ffffff", linewidth=0.4)
+    if len(missing):
+        missing.plot(ax=ax, color=NO_DATA_COLOUR, edgecolor="#ffffff", linewidth=0.4)
     handles = []
     from matplotlib.patches import Patch
 
@@ -315,7 +316,8 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         if label_column:
             points = [row.geometry.representative_point() for row in has_data.itertuples()]
             place_labels(ax, [(p.x, p.y) for p in points], list(has_data[label_column]))
-    handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="无数据 no data"))
+    if len(missing):
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="无数据 no data"))
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8)
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_axis_off()
