@@ -1,0 +1,419 @@
+"""Comparable values: what the build derives so that observations can share an axis, and which may.
+
+Every observation becomes a comparison *item*; so does every total the build derives from its
+disjoint parts (``indicator_sums.csv``: 黄梅 gives mafia-type organisations, evil-force groups and
+evil-force gangs apart, Hunan gives the groups and gangs together). An item carries the quantity it
+is compared as and the values derived for it, each with the formula that made it, and keeps the
+obs_ids it comes from. *Groups* are the sets of items that may share an axis, each under one rule.
+The rules, one function each:
+
+- a flow is annualized (value ÷ period in years) before it shares an axis; a flow whose period is
+  a multi-year review period assumed for want of a stated one is not, since its annual rate would
+  be a guess (``eligibility``);
+- absolute counts share an axis only between regions of the same level; values per 10,000
+  residents (per year, for flows) may cross levels, and name their 2020 census denominator
+  (``group_keys``);
+- changes share an axis only with the same base period and measure; ``change_unspecified``
+  with nothing; zero claims are years without the event, between regions of the same level;
+- two indicators share an axis only as ``same`` links of one concept; a narrower, broader or proxy
+  indicator only with itself (``subgroup``);
+- a figure that is not a regional total (``scope``), a count about one document, a standard, a
+  target or a duration enters no comparison.
+
+Qualifier intervals go through every transformation: a ``more_than`` stays a lower bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from .numbers import plain_number
+from .periods import parse_period, period_label
+
+FOUR_PLACES = Decimal("0.0001")
+PER = Decimal(10000)
+# What each measure is compared as.
+QUANTITY = {"flow_count": "annual_count", "stock_count": "count_at_date", "rate": "percent",
+            "share": "percent", "relative_change_pct": "change", "change_pp": "change",
+            "zero_claim": "years_without_event"}
+NOT_COMPARED = {
+    "change_unspecified": "a change of a rate given as N% without saying whether points or percent: "
+                          "comparable with nothing",
+    "document_attribute": "a count stated about one document, not a regional figure",
+    "standard": "a standard for how work must be done, not a result",
+    "target": "a target, not a result",
+    "duration": "the duration of one procedure or streak, not a regional figure",
+}
+SCOPE_REASONS = {
+    "single_instance": "one case, document or example, not a regional figure",
+    "part_of_region": "a part of the region only (not its total, and not divisible by its population)",
+    "typical_unit": "typical of the localities inside the region, not one aggregate",
+}
+RULES = {
+    "annual_count": "Flows annualized (value ÷ years), so that periods of different length share "
+                    "the axis; absolute counts between regions of the same level ({level}) only.",
+    "annual_per_10k": "Per 10,000 residents per year (value ÷ years × 10,000 ÷ 2020 census "
+                      "population): rates, so regions of different levels may share the axis.",
+    "count_at_date": "Counts at their date (stocks are not annualized); absolute counts between "
+                     "regions of the same level ({level}) only.",
+    "per_10k_at_date": "Per 10,000 residents at their date (2020 census population): rates, so "
+                       "regions of different levels may share the axis.",
+    "percent": "Rates and shares in percent: regions of any level may share the axis.",
+    "change": "Changes against the same base period ({level}) and of the same measure only.",
+    "years_without_event": "Zero claims as the years without the event; between regions of the "
+                           "same level ({level}) only, since a small place goes years without a "
+                           "rare event by chance.",
+}
+VALUE_COLUMN = {"annual_count": "annual_value", "annual_per_10k": "per_10k",
+                "count_at_date": "value", "per_10k_at_date": "per_10k", "percent": "value",
+                "change": "value", "years_without_event": "years_without_event"}
+_BASIS_ORDER = ("stated", "inferred", "publication_date", "review_period_assumed")
+
+
+@dataclass(frozen=True)
+class Item:
+    item_id: str
+    obs_ids: tuple[str, ...]
+    indicator_code: str
+    measure: str
+    unit: str
+    region_code: str
+    region_level: str
+    period_start: str  # as written (partial ISO dates)
+    period_end: str
+    period_basis: str
+    scope: str
+    value: Decimal
+    low: Decimal | None
+    high: Decimal | None
+    qualifier: str
+    base_start: str = ""
+    base_end: str = ""
+    is_derived_total: bool = False
+    formula_total: str = ""
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        return parse_period(self.period_start)[0], parse_period(self.period_end)[1]
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
+    @property
+    def base_label(self) -> str:
+        return period_label(self.base_start, self.base_end) if self.base_start else ""
+
+
+def interval(value: Decimal, qualifier: str) -> tuple[Decimal | None, Decimal | None]:
+    """The interval (low, high) a qualified value gives; None is an open end.
+
+    Qualifiers speak of magnitude: "下降超30%" (value -30, more_than) is at most -30.
+    """
+    if qualifier == "exact":
+        return value, value
+    if qualifier == "about":
+        return None, None
+    if qualifier in ("more_than", "at_least"):
+        return (value, None) if value >= 0 else (None, value)
+    if qualifier == "nearly":
+        return (None, value) if value >= 0 else (value, None)
+    raise ValueError(f"unknown qualifier {qualifier!r}")
+
+
+def qualifier_of(low: Decimal | None, high: Decimal | None) -> str:
+    """The qualifier an interval of counts stands for (for sums of qualified parts)."""
+    if low is not None and high is not None:
+        return "exact" if low == high else "about"
+    if low is not None:
+        return "more_than"
+    return "nearly" if high is not None else "about"
+
+
+def period_years(start: dt.date, end: dt.date) -> Decimal:
+    """Whole months count as twelfths of a year (2023 = 1, 2021-01/2022-05 = 17/12); any other
+    span as days ÷ 365.25."""
+    after = end + dt.timedelta(days=1)
+    if start.day == 1 and after.day == 1:
+        months = (after.year - start.year) * 12 + after.month - start.month
+        return Decimal(months) / 12
+    return Decimal((after - start).days) / Decimal("365.25")
+
+
+def _q(value: Decimal | None) -> str:
+    return "" if value is None else plain_number(value.quantize(FOUR_PLACES, ROUND_HALF_EVEN))
+
+
+def _years_text(years: Decimal) -> str:
+    return f"{_q(years)} year" + ("" if years == 1 else "s")
+
+
+# --- items ---------------------------------------------------------------------------------------
+
+def observation_items(observations, indicators) -> list[Item]:
+    items = []
+    for row in observations:
+        indicator = indicators[row["indicator_code"]]
+        value = Decimal(row["value"])
+        low, high = interval(value, row["qualifier"])
+        items.append(Item(row["obs_id"], (row["obs_id"],), row["indicator_code"], indicator["measure"],
+                          row["unit"], row["region_code"], "", row["period_start"], row["period_end"],
+                          row["period_basis"], row["scope"], value, low, high, row["qualifier"],
+                          row["base_period_start"], row["base_period_end"]))
+    return items
+
+
+def derived_totals(items: list[Item], sums: dict[str, list[str]]) -> list[Item]:
+    """Totals derived where a region and period have every part of a declared sum and no stated
+    total: the sum of the parts, with the interval of their intervals (parts of parts first)."""
+    derived: list[Item] = []
+    done: set[str] = set()
+
+    def derive(total: str) -> None:
+        if total in done:
+            return
+        for part in sums[total]:
+            if part in sums:
+                derive(part)
+        done.add(total)
+        pool = [i for i in items + derived if i.scope == "region_total"]
+        stated = {(i.region_code, i.period_start, i.period_end) for i in pool if i.indicator_code == total}
+        by_place: dict[tuple, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
+        for i in pool:
+            if i.indicator_code in sums[total]:
+                by_place[(i.region_code, i.period_start, i.period_end)][i.indicator_code].append(i)
+        for place, parts in sorted(by_place.items()):
+            if place in stated or set(parts) != set(sums[total]) or any(len(v) != 1 for v in parts.values()):
+                continue
+            chosen = [parts[p][0] for p in sorted(parts)]
+            lows, highs = [p.low for p in chosen], [p.high for p in chosen]
+            low = None if None in lows else sum(lows, Decimal(0))
+            high = None if None in highs else sum(highs, Decimal(0))
+            value = sum((p.value for p in chosen), Decimal(0))
+            obs_ids = tuple(sorted({o for p in chosen for o in p.obs_ids}))
+            basis = max((p.period_basis for p in chosen), key=_BASIS_ORDER.index)
+            formula = (" + ".join(f"{plain_number(p.value)} ({p.item_id})" for p in chosen)
+                       + f" = {plain_number(value)}")
+            derived.append(replace(chosen[0], item_id=f"{total}:{'+'.join(obs_ids)}", obs_ids=obs_ids,
+                                   indicator_code=total, value=value, low=low, high=high,
+                                   qualifier=qualifier_of(low, high), period_basis=basis,
+                                   is_derived_total=True, formula_total=formula))
+
+    for total in sorted(sums):
+        derive(total)
+    return derived
+
+
+# --- which comparisons an item may enter ----------------------------------------------------------
+
+def eligibility(item: Item, review_years: Decimal) -> tuple[str, str, str]:
+    """(quantity, "", "") for an item that may be compared, or ("", reason code, reason)."""
+    if item.scope != "region_total":
+        return "", f"scope_{item.scope}", SCOPE_REASONS[item.scope]
+    if item.measure in NOT_COMPARED:
+        return "", f"measure_{item.measure}", NOT_COMPARED[item.measure]
+    quantity = QUANTITY[item.measure]
+    if quantity == "change" and not item.base_start:
+        return "", "no_base", "the text gives no base period, and changes compare only against the same base"
+    if (item.measure == "flow_count" and item.period_basis == "review_period_assumed"
+            and review_years > Decimal("1.1")):
+        return "", "assumed_period", (f"no period is stated: the report's whole {_q(review_years)}-year "
+                                      "review period is assumed, so an annual rate would be a guess")
+    return quantity, "", ""
+
+
+def subgroup(item: Item, links: dict[str, dict]) -> tuple[str, str]:
+    """(comparison key, subgroup): indicators of one concept share an axis only as `same` links."""
+    link = links.get(item.indicator_code)
+    if link is None:
+        return item.indicator_code, "same"
+    return link["concept_code"], "same" if link["relation"] == "same" else item.indicator_code
+
+
+def group_keys(quantity: str, item: Item, has_per_10k: bool) -> list[tuple[str, str]]:
+    """(group kind, level or base) for every axis the item may share."""
+    if quantity == "annual_count":
+        return [("annual_count", item.region_level)] + ([("annual_per_10k", "all levels")] if has_per_10k else [])
+    if quantity == "count_at_date":
+        return [("count_at_date", item.region_level)] + ([("per_10k_at_date", "all levels")] if has_per_10k else [])
+    if quantity == "percent":
+        return [("percent", "all levels")]
+    if quantity == "change":
+        return [("change", f"{item.measure} against {item.base_label}")]
+    if quantity == "years_without_event":
+        return [("years_without_event", item.region_level)]
+    raise ValueError(quantity)
+
+
+@dataclass
+class Comparisons:
+    items: list[dict[str, str]] = field(default_factory=list)
+    groups: list[dict[str, str]] = field(default_factory=list)
+    members: list[dict[str, str]] = field(default_factory=list)
+    compared_observations: set[str] = field(default_factory=set)
+
+
+def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> Comparisons:
+    """Items, groups and members from the checked raw tables; ``populations`` maps a region to its
+    census denominator row (population, basis)."""
+    indicators = {r["indicator_code"]: r for r in tables["indicators"]}
+    per_capita = {code for code, r in indicators.items() if r["per_capita"] == "true"}
+    regions = {r["region_code"]: r for r in tables["regions"]}
+    links = {r["indicator_code"]: r for r in tables["indicator_concepts"]}
+    sums: dict[str, list[str]] = defaultdict(list)
+    for row in tables["indicator_sums"]:
+        sums[row["total_indicator_code"]].append(row["part_indicator_code"])
+    review_years = {}
+    for row in tables["sources"]:
+        start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
+        review_years[row["source_id"]] = period_years(start, end)
+
+    items = observation_items(tables["observations"], indicators)
+    items = [replace(i, region_level=regions[i.region_code]["level"]) for i in items]
+    items += derived_totals(items, dict(sums))
+    out = Comparisons()
+    grouped: dict[tuple, list[tuple[Item, dict]]] = defaultdict(list)
+    rows_by_id: dict[str, dict] = {}
+    for item in items:
+        source_id = item.obs_ids[0].rpartition("-")[0]
+        quantity, reason_code, reason = eligibility(item, review_years[source_id])
+        row = _item_row(item, quantity, reason, links, populations, per_capita)
+        row["reason_code"] = reason_code
+        rows_by_id[item.item_id] = row
+        out.items.append(row)
+        if not quantity:
+            continue
+        key, sub = subgroup(item, links)
+        for kind, level in group_keys(quantity, item, bool(row["per_10k"])):
+            grouped[(key, sub, kind, level)].append((item, row))
+    compared_in: dict[str, list[str]] = defaultdict(list)  # item_id → valid groups it is in
+    for (key, sub, kind, level), members in sorted(grouped.items()):
+        places = {(i.region_code, i.period_label) for i, _ in members}
+        if kind.endswith("per_10k") or kind == "per_10k_at_date":
+            if len({i.region_code for i, _ in members}) < 2:
+                continue  # one region's series: its absolute group shows it already
+        group_id = "--".join(x for x in (key, "" if sub == "same" else sub, kind,
+                                         level.replace(" ", "_")) if x)
+        valid = len(places) >= 2
+        out.groups.append({
+            "group_id": group_id, "comparison_key": key, "indicator_code": "" if sub == "same" else sub,
+            "kind": kind, "level": level, "value_column": VALUE_COLUMN[kind],
+            "rule": RULES[kind].format(level=level), "members": str(len(members)),
+            "places": str(len(places)), "is_valid": "true" if valid else "false"})
+        for item, _ in sorted(members, key=lambda m: (m[0].region_code, m[0].period_start, m[0].item_id)):
+            out.members.append({"group_id": group_id, "item_id": item.item_id})
+            if valid:
+                compared_in[item.item_id].append(group_id)
+    # An observation is compared when it, or a total derived from it, is in a valid group.
+    by_obs: dict[str, list[str]] = defaultdict(list)
+    for row in out.items:
+        for obs_id in row["obs_ids"].split():
+            by_obs[obs_id].extend(compared_in.get(row["item_id"], []))
+    for row in out.items:
+        groups = compared_in.get(row["item_id"], [])
+        if not row["is_derived_total"] == "true":
+            groups = by_obs[row["item_id"]]
+        row["compared_in"] = " ".join(sorted(set(groups)))
+        if compared_in.get(row["item_id"]):
+            row["status"] = "compared"
+    out.compared_observations = {obs_id for obs_id, groups in by_obs.items() if groups}
+    concepts = {r["concept_code"]: r for r in tables["concepts"]}
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    for row in out.items:
+        by_key[row["comparison_key"]].append(row)
+    for row in out.items:
+        if row["status"] == "":
+            row["status"] = "alone"
+            row["reason_code"], row["reason"] = _why_alone(row, by_key[row["comparison_key"]], links,
+                                                           indicators, concepts)
+    return out
+
+
+def _item_row(item: Item, quantity: str, reason: str, links, populations, per_capita) -> dict[str, str]:
+    link = links.get(item.indicator_code, {})
+    years = period_years(*item.period)
+    annual = annual_low = annual_high = None
+    formula = [item.formula_total] if item.formula_total else []
+    if item.measure == "flow_count":
+        annual = item.value / years
+        annual_low = None if item.low is None else item.low / years
+        annual_high = None if item.high is None else item.high / years
+        formula.append(f"per year: {plain_number(item.value)} ÷ {_years_text(years)} = {_q(annual)}")
+    population = populations.get(item.region_code)
+    per = per_low = per_high = None
+    if (population and item.indicator_code in per_capita and item.scope == "region_total"
+            and item.measure in ("flow_count", "stock_count")):
+        count, low, high = (annual, annual_low, annual_high) if annual is not None else (item.value, item.low, item.high)
+        people = Decimal(population["population"])
+        per = count * PER / people
+        per_low = None if low is None else low * PER / people
+        per_high = None if high is None else high * PER / people
+        formula.append(f"per 10,000 residents{' per year' if annual is not None else ''}: "
+                       f"{_q(count)} × 10,000 ÷ {int(people):,} (2020 census, "
+                       f"{population['basis'].replace('_', ' ')}) = {_q(per)}")
+    without = years if item.measure == "zero_claim" else None
+    if without is not None:
+        formula.append(f"years without the event: the period {item.period_label} = {_years_text(years)}")
+    return {
+        "item_id": item.item_id, "obs_ids": " ".join(item.obs_ids),
+        "is_derived_total": "true" if item.is_derived_total else "false",
+        "indicator_code": item.indicator_code, "concept_code": link.get("concept_code", ""),
+        "relation": link.get("relation", ""),
+        "comparison_key": link.get("concept_code", item.indicator_code), "measure": item.measure, "unit": item.unit,
+        "region_code": item.region_code, "region_level": item.region_level,
+        "period_start": item.period[0].isoformat(), "period_end": item.period[1].isoformat(),
+        "period_label": item.period_label, "period_basis": item.period_basis,
+        "period_years": _q(years), "scope": item.scope,
+        "value": plain_number(item.value), "value_low": plain_number(item.low),
+        "value_high": plain_number(item.high), "qualifier": item.qualifier,
+        "base_period": item.base_label, "quantity": quantity,
+        "annual_value": _q(annual), "annual_low": _q(annual_low), "annual_high": _q(annual_high),
+        "population_2020": population["population"] if per is not None else "",
+        "population_basis": population["basis"] if per is not None else "",
+        "per_10k": _q(per), "per_10k_low": _q(per_low), "per_10k_high": _q(per_high),
+        "years_without_event": _q(without), "formula": "; ".join(formula),
+        "status": "" if quantity else "excluded", "reason": reason, "compared_in": "",
+    }
+
+
+def _why_alone(row: dict, same_key: list[dict], links, indicators, concepts) -> tuple[str, str]:
+    """(reason code, a specific reason) an eligible item shares no axis: what is missing, and what
+    there is (``same_key``: the items of its concept, or of its indicator where it has none)."""
+    mine = set(row["obs_ids"].split())
+    kin = [r for r in same_key if not mine & set(r["obs_ids"].split())]
+    label = (concepts[row["concept_code"]]["name_en"] if row["relation"] == "same"
+             else indicators[row["indicator_code"]]["name_en"])
+    if row["relation"] in ("narrower", "broader", "proxy"):
+        note = links[row["indicator_code"]]["note"].rstrip(".")
+        concept = concepts[row["concept_code"]]["name_en"]
+        others = sorted(r["item_id"] for r in kin)
+        relation = {"proxy": "a proxy for"}.get(row["relation"], f"{row['relation']} than")
+        return row["relation"], (f"{relation} '{concept}' ({note}): it shares an axis only with the "
+                                 "same indicator, which no other region or period reports"
+                                 + (f"; the concept's other figures ({', '.join(others)}) count "
+                                    "something else" if others else ""))
+    if row["quantity"] == "change":
+        bases = sorted(f"{r['item_id']} against {r['base_period'] or 'no stated base'}" for r in kin
+                       if r["base_period"] != row["base_period"])
+        return ("other_base" if bases else "only_one",
+                f"no other region or period gives a change of '{label}' against {row['base_period']}"
+                + (f"; the other changes use other bases: {', '.join(bases)}" if bases else ""))
+    like = [r for r in kin if r["quantity"] == row["quantity"] and
+            (r["indicator_code"] == row["indicator_code"] or r["relation"] == row["relation"] == "same")]
+    if not like:
+        return "only_one", f"no other region or period reports '{label}'"
+    levels = ", ".join(sorted({r["region_level"] for r in like}))
+    reason = (f"the other figures of '{label}' ({', '.join(sorted(r['item_id'] for r in like))}) are of "
+              f"another level ({levels}), and absolute counts compare only within a level")
+    if row["quantity"] == "years_without_event":
+        return "other_level", reason
+    if not row["per_10k"]:
+        why = ("a township has no census population" if row["region_level"] == "township" else
+               f"'{label}' is not a regional total that a per-capita value would mean something for"
+               if indicators[row["indicator_code"]]["per_capita"] != "true" else
+               "the region has no census population")
+        return "other_level", f"{reason}; across levels only per-capita values compare, and {why}"
+    return "other_level", f"{reason}; across levels only per-capita values compare, and the others have none"
