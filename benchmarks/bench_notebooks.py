@@ -72,8 +72,11 @@ def make(*args: str) -> tuple[float, str]:
 
 
 def executed(output: str) -> int:
-    """Runs executed, from Make's progress lines ("run 12/26 <run_id>")."""
-    return sum(bool(re.match(r"run \d+/\d+ ", line)) for line in output.splitlines())
+    """Runs executed, from Make's progress lines ("run 12/26 <run_id>"), or, for `make -n`, which
+    executes nothing and prints no progress, the commands it would run."""
+    lines = output.splitlines()
+    return (sum(bool(re.match(r"run \d+/\d+ ", line)) for line in lines)
+            or sum("-m analysis execute " in line for line in lines))
 
 
 def main() -> int:

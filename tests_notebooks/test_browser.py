@@ -120,6 +120,17 @@ def search(driver, server: str, term: str) -> list[str]:
         ".map(a => a.getAttribute('href').split('#')[0].split('?')[0])")
 
 
+def test_the_sites_chinese_font_loads(server, browser):
+    """A browser with no CJK font of its own draws Chinese with the site's (one with, need not
+    fetch it): loading the face explicitly shows that its file resolves and is a font."""
+    load(browser, f"{server}/index.html")
+    faces = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "document.fonts.load('16px \"Pingan Noto Sans SC\"', '平安建设')"
+        ".then(f => done(f.map(x => [x.family, x.status])), e => done(String(e)));")
+    assert faces == [["Pingan Noto Sans SC", "loaded"]]
+
+
 def test_search_finds_a_chinese_term_on_exactly_the_pages_that_say_it(server, browser, page_texts):
     found = set(search(browser, server, "枫桥"))
     saying_it = {page for page, text in page_texts.items() if "枫桥" in text and page != "search.html"}

@@ -116,6 +116,23 @@ def test_no_remote_script_stylesheet_or_font(site):
             assert not re.search(r"""\bimport\s*(\(|[^;]*from\s*)['"]https?://""", text), asset
 
 
+def test_chinese_has_a_font_on_every_machine(site):
+    """The pages' Chinese is drawn with a subset of Noto Sans SC shipped beside the stylesheet, so a
+    reader without a CJK system font reads it; the subset holds every CJK character of the site."""
+    from fontTools.ttLib import TTFont
+
+    from analysis.publish.webfont import FONT_DIR, FONT_FILE, characters_used
+
+    font = TTFont(str(site / FONT_DIR / FONT_FILE))
+    cmap = font.getBestCmap()
+    used = characters_used(site)
+    assert len(used) > 500 and [c for c in used if ord(c) not in cmap] == []
+    assert font["name"].getDebugName(1) == "Noto Sans SC"
+    css = (site / "_static" / "pingan.css").read_text(encoding="utf-8")
+    assert 'src: url("fonts/pingan-noto-sans-sc.woff") format("woff")' in css
+    assert '"Pingan Noto Sans SC"' in css.split("--pst-font-family-base:")[1].split(";")[0]
+
+
 def test_every_image_decodes(site):
     count = 0
     for path in pages(site):

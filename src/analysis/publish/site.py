@@ -30,6 +30,7 @@ from .execute import BUILD_NOTEBOOKS
 from .provenance import PAGE as PROVENANCE_PAGE
 from .provenance import DATA_DIR, TEXTS_DIR, provenance_markdown
 from .runs import RunList, load_runs
+from .webfont import write_web_font
 
 SITE_DIR = PROJ_ROOT / "build" / "site"
 BOOK_DIR = PROJ_ROOT / "build" / "book"
@@ -264,6 +265,7 @@ def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS,
         # (a removed page, a static file no extension adds any more).
         shutil.rmtree(book_dir / _BUILD, ignore_errors=True)
     html_dir = render_book(book_dir)
+    write_web_font(html_dir)
     publish(published_files(html_dir, book_dir / EXTRA), site_dir)
     pages = len(run_list.runs) + 2  # the runs, the landing page and the provenance page
     sources = sum(1 for path in changed if not path.startswith((EXTRA, PRIVATE, STATIC)))
