@@ -163,7 +163,7 @@ def locator_map(data: Dataset, region_code: str, ax=None):
     if level == "township":
         draw_code, draw_level = regions.loc[region_code, "parent_code"], "county"
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 4.5))
+        _, ax = plt.subplots(figsize=(9, 7.5))
     boundaries("prefecture").boundary.plot(ax=ax, color="#aaaaaa", linewidth=0.4)
     boundaries("province").boundary.plot(ax=ax, color="#333333", linewidth=0.9)
     shapes = boundaries("county" if draw_level == "county" else draw_level)
