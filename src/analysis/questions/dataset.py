@@ -22,7 +22,6 @@ NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", 
 DATES = {"period_start", "period_end", "base_period_start", "base_period_end"}
 # Tables whose period columns are read as dates.
 DATED_TABLES = ("observations", "comparisons")
-COUNT_MEASURES = ("stock_count", "flow_count")
 
 
 def restore_text(cell: str) -> str:
