@@ -229,3 +229,11 @@ def test_a_sum_of_unlike_parts_or_of_itself_is_refused(raw_copy, out_dir):
                "organisations), not (flow_count, persons)" in p for p in problems)
     assert any("field 'total_indicator_code': gang_organisations_dismantled is among its own parts" in p
                for p in problems)
+
+
+def test_an_indicator_in_another_theme_than_its_concept_is_refused(raw_copy, out_dir):
+    edit_row(raw_copy / "indicators.csv", "indicator_code", "village_surveillance_cameras",
+                    theme_code="grassroots_governance")
+    assert any(p.startswith(f"indicator_concepts.csv, line ") and "village_surveillance_cameras is in the "
+               "theme grassroots_governance, surveillance_cameras in surveillance_technology" in p
+               for p in refused(raw_copy, out_dir))

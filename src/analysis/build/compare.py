@@ -275,26 +275,23 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     items = [replace(i, region_level=regions[i.region_code]["level"]) for i in items]
     items += derived_totals(items, dict(sums))
     out = Comparisons()
-    grouped: dict[tuple, list[tuple[Item, dict]]] = defaultdict(list)
-    rows_by_id: dict[str, dict] = {}
+    grouped: dict[tuple, list[Item]] = defaultdict(list)
     for item in items:
         source_id = item.obs_ids[0].rpartition("-")[0]
         quantity, reason_code, reason = eligibility(item, review_years[source_id])
         row = _item_row(item, quantity, reason, links, populations, per_capita)
         row["reason_code"] = reason_code
-        rows_by_id[item.item_id] = row
         out.items.append(row)
         if not quantity:
             continue
         key, sub = subgroup(item, links)
         for kind, level in group_keys(quantity, item, bool(row["per_10k"])):
-            grouped[(key, sub, kind, level)].append((item, row))
+            grouped[(key, sub, kind, level)].append(item)
     compared_in: dict[str, list[str]] = defaultdict(list)  # item_id → valid groups it is in
     for (key, sub, kind, level), members in sorted(grouped.items()):
-        places = {(i.region_code, i.period_label) for i, _ in members}
-        if kind.endswith("per_10k") or kind == "per_10k_at_date":
-            if len({i.region_code for i, _ in members}) < 2:
-                continue  # one region's series: its absolute group shows it already
+        places = {(i.region_code, i.period_label) for i in members}
+        if "per_10k" in kind and len({i.region_code for i in members}) < 2:
+            continue  # one region's series: its absolute group shows it already
         group_id = "--".join(x for x in (key, "" if sub == "same" else sub, kind,
                                          level.replace(" ", "_")) if x)
         valid = len(places) >= 2
@@ -303,7 +300,7 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
             "kind": kind, "level": level, "value_column": VALUE_COLUMN[kind],
             "rule": RULES[kind].format(level=level), "members": str(len(members)),
             "places": str(len(places)), "is_valid": "true" if valid else "false"})
-        for item, _ in sorted(members, key=lambda m: (m[0].region_code, m[0].period_start, m[0].item_id)):
+        for item in sorted(members, key=lambda m: (m.region_code, m.period_start, m.item_id)):
             out.members.append({"group_id": group_id, "item_id": item.item_id})
             if valid:
                 compared_in[item.item_id].append(group_id)
@@ -313,9 +310,8 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
         for obs_id in row["obs_ids"].split():
             by_obs[obs_id].extend(compared_in.get(row["item_id"], []))
     for row in out.items:
-        groups = compared_in.get(row["item_id"], [])
-        if not row["is_derived_total"] == "true":
-            groups = by_obs[row["item_id"]]
+        own = compared_in.get(row["item_id"], [])
+        groups = own if row["is_derived_total"] == "true" else by_obs[row["item_id"]]
         row["compared_in"] = " ".join(sorted(set(groups)))
         if compared_in.get(row["item_id"]):
             row["status"] = "compared"

@@ -464,6 +464,11 @@ def _check_concepts(tables: dict[str, list[Row]], problems: list[Problem]) -> No
             problems.append(Problem(*where, f"{row['indicator_code']} is a {indicator['measure']}, but "
                                             f"{row['concept_code']} is compared as {concept['measure']}: "
                                             "one comparison would mix measures"))
+        elif indicator["theme_code"] != concept["theme_code"]:
+            problems.append(Problem(*where, f"{row['indicator_code']} is in the theme "
+                                            f"{indicator['theme_code']}, {row['concept_code']} in "
+                                            f"{concept['theme_code']}: a concept's figures are compared "
+                                            "on one theme's page"))
         elif indicator["unit"] != concept["unit"] and row["relation"] != "proxy":
             problems.append(Problem(*where, f"{row['indicator_code']} is counted in {indicator['unit']}, "
                                             f"{row['concept_code']} in {concept['unit']}: one comparison "

@@ -127,9 +127,8 @@ def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) 
     out = []
     for group in groups.itertuples():
         rows = items.loc[members.loc[members["group_id"] == group.group_id, "item_id"]]
-        if theme is not None and rows["theme_code"].iloc[0] != theme and not (
-                rows["concept_code"].iloc[0] and _concept_theme(data, rows["concept_code"].iloc[0]) == theme):
-            continue
+        if theme is not None and rows["theme_code"].iloc[0] != theme:
+            continue  # (an indicator shares its concept's theme: checked by the build)
         if keys is not None and group.comparison_key not in keys:
             continue
         if region_codes is not None and not rows["region_code"].isin(region_codes).any():
@@ -142,10 +141,6 @@ def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) 
                         KIND_LABELS[group.kind].format(unit=units[first["unit"]]), value, low, high,
                         rows.sort_values([value, "item_id"], ascending=[False, True]).reset_index(drop=True)))
     return out
-
-
-def _concept_theme(data: Dataset, concept_code: str) -> str:
-    return data.concepts.set_index("concept_code").loc[concept_code, "theme_code"]
 
 
 def axis_table(axis: Axis) -> pd.DataFrame:
