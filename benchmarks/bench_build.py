@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis.build.processed import processed_files, replace_directory
+from analysis.dataset.processed import processed_files, replace_directory
 from analysis.config import RAW_DIR
-from analysis.build.validate import _check_audit, load_raw
+from analysis.dataset.validate import _check_audit, load_raw
 
 VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "scopes.csv",
                 "period_bases.csv", "indicators.csv", "concepts.csv", "indicator_concepts.csv",

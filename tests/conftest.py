@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from analysis.build.processed import build
-from analysis.build.validate import ValidationFailed
+from analysis.dataset.processed import build
+from analysis.dataset.validate import ValidationFailed
 
 from analysis.config import PROCESSED_DIR, RAW_DIR
 

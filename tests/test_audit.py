@@ -2,9 +2,9 @@
 
 import pytest
 
-from analysis.build.audit import extract_mentions
-from analysis.build.processed import build
-from analysis.build.validate import ValidationFailed, load_raw
+from analysis.dataset.audit import extract_mentions
+from analysis.dataset.processed import build
+from analysis.dataset.validate import ValidationFailed, load_raw
 from conftest import edit_row, read_rows, write_rows
 
 
@@ -176,7 +176,7 @@ def quoted(quote, value, period, base=None, measure="zero_claim", labels=()):
     from datetime import date
     from decimal import Decimal
 
-    from analysis.build.audit import QuotedObservation
+    from analysis.dataset.audit import QuotedObservation
 
     def span(years):
         return (date(years[0], 1, 1), date(years[1], 12, 31)) if years else None
@@ -198,7 +198,7 @@ def quoted(quote, value, period, base=None, measure="zero_claim", labels=()):
                             measure="relative_change_pct"), [None, None]),  # the sign is wrong
 ])
 def test_roles_of_numbers_in_a_quote(quote, obs, roles):
-    from analysis.build.audit import role_in
+    from analysis.dataset.audit import role_in
 
     assert [role_in(m, obs) for m in extract_mentions(quote)] == roles
 

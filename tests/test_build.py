@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import schema
+from analysis.dataset import schema
 from analysis.__main__ import main
-from analysis.build.compare import interval
-from analysis.build.processed import build, csv_bytes, inert, processed_files
+from analysis.dataset.compare import interval
+from analysis.dataset.processed import build, csv_bytes, inert, processed_files
 from analysis.config import PROCESSED_DIR, RAW_DIR
-from analysis.build.validate import load_raw
+from analysis.dataset.validate import load_raw
 from conftest import edit_row
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from analysis.build.compare import (Item, derived_totals, eligibility, group_keys, interval,
+from analysis.dataset.compare import (Item, derived_totals, eligibility, group_keys, interval,
                                     period_years, subgroup)
-from analysis.build.validate import load_raw
+from analysis.dataset.validate import load_raw
 from analysis.config import RAW_DIR
 from conftest import edit_row, read_rows, refused, write_rows
 

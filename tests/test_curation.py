@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from analysis.questions import dataset
-from analysis.build.processed import build
-from analysis.build.curation import AddSourceError, add_source, diff, suggest_indicator
+from analysis.dataset.processed import build
+from analysis.dataset.curation import AddSourceError, add_source, diff, suggest_indicator
 from analysis.publish.runs import required_runs
-from analysis.build.validate import load_raw
+from analysis.dataset.validate import load_raw
 from conftest import edit_row, read_rows, write_rows
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example_report.txt"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.build.numbers import (NumberParseError, derivable_values, find_mentions, parse_arabic,
+from analysis.dataset.numbers import (NumberParseError, derivable_values, find_mentions, parse_arabic,
                               parse_chinese_integer, parse_number)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from analysis.build.text import (TextDecodingError, decode_utf8, normalize, normalize_whitespace,
+from analysis.dataset.text import (TextDecodingError, decode_utf8, normalize, normalize_whitespace,
                            strip_html, strip_pinyin)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.build.validate import load_raw
+from analysis.dataset.validate import load_raw
 from conftest import edit_row, read_rows, refused, write_rows
 
 OBS = "observations.csv"

@@ -83,7 +83,7 @@ def _existing_directory(path: Path, option: str) -> None:
 
 def _dispatch(args) -> int:
     if args.command == "add-source":
-        from .build.curation import AddSourceError, add_source
+        from .dataset.curation import AddSourceError, add_source
 
         try:
             sheet = add_source(args.file, source_id=args.source_id, headline=args.headline,
@@ -97,7 +97,7 @@ def _dispatch(args) -> int:
         print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {sheet}")
         return 0
     if args.command == "diff":
-        from .build.curation import diff
+        from .dataset.curation import diff
 
         try:
             changes = diff(args.rev, args.raw)
@@ -109,8 +109,8 @@ def _dispatch(args) -> int:
         return _notebook_command(args)
     # Imported here, not at the top: executing a notebook run needs none of it (cn2an alone
     # takes 0.3 s to import, once per run).
-    from .build.processed import build, processed_files
-    from .build.validate import ValidationFailed, load_raw
+    from .dataset.processed import build, processed_files
+    from .dataset.validate import ValidationFailed, load_raw
 
     _existing_directory(args.raw, "--raw")
     if args.command == "check-processed":

@@ -1,6 +1,6 @@
 """The comparisons the build derived (``comparisons.csv`` and its groups), as notebooks ask for them.
 
-Nothing here decides what may be compared: ``analysis.build.compare`` did, under rules that are
+Nothing here decides what may be compared: ``analysis.dataset.compare`` did, under rules that are
 tested. This module labels, filters and arranges: the axes of a theme or a region, what was left
 out and why, changes from their base to their period, zero claims as streaks, two regions side by
 side. Every row keeps its item and obs_ids, and the quote it comes from.

@@ -27,7 +27,7 @@ DATA_MIME = "application/vnd.pingan.data+json"
 # A name becomes a file name on the site: <run_id>/<name>.csv.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Cells a spreadsheet would run as a formula get a leading apostrophe, as in data/processed
-# (analysis.build.processed.inert; not imported: the build layer is slow to import).
+# (analysis.dataset.processed.inert; not imported: the build layer is slow to import).
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 

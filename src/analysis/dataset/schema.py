@@ -1,7 +1,7 @@
 """The tables of the dataset, described once as Frictionless Table Schemas.
 
 The raw tables (hand-made, in ``data/raw/``) are checked against ``RAW_TABLES`` by
-:mod:`analysis.validate`; the processed tables (written by :mod:`analysis.build`) are described by
+:mod:`analysis.validate`; the processed tables (written by :mod:`analysis.dataset`) are described by
 ``PROCESSED_TABLES`` in ``data/processed/datapackage.json``. Field descriptions here are the data
 dictionary: keep them short and exact.
 """
@@ -528,7 +528,7 @@ PROCESSED_OBSERVATIONS = Table(
      fk("period_basis", "period_bases", "period_basis_code")],
 )
 
-_DERIVED = "Derived by the build (analysis.build.compare); "
+_DERIVED = "Derived by the build (analysis.dataset.compare); "
 
 COMPARISONS = Table(
     "comparisons", "comparisons.csv",
