@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.dataset.numbers import (NumberParseError, derivable_values, find_mentions, parse_arabic,
+                              parse_printed,
                               parse_chinese_integer, parse_number)
 
 
@@ -71,19 +72,20 @@ def test_zero_claims():
 
 def test_changes_take_their_sign_from_the_nearest_direction_word():
     quote = "全省刑事警情、治安警情分别同比下降10.2%、8.3%"
-    assert derivable_values(quote, "relative_change_pct") == {(Decimal("-10.2"), "exact"),
-                                                              (Decimal("-8.3"), "exact")}
-    assert derivable_values("破案率同比上升27.7%", "change_unspecified") == {(Decimal("27.7"), "exact")}
+    assert derivable_values(quote, "relative_change_pct") == {(Decimal("-10.2"), "exact", None),
+                                                              (Decimal("-8.3"), "exact", None)}
+    assert derivable_values("破案率同比上升27.7%", "change_unspecified") == {(Decimal("27.7"), "exact", None)}
     # the same number read as a count keeps its sign as written
-    assert (Decimal("10.2"), "exact") in derivable_values(quote, "flow_count")
+    assert (Decimal("10.2"), "exact", None) in derivable_values(quote, "flow_count")
     mixed = "发案下降5%,破案增长7%"
-    assert derivable_values(mixed, "relative_change_pct") == {(Decimal(-5), "exact"), (Decimal(7), "exact")}
+    assert derivable_values(mixed, "relative_change_pct") == {(Decimal(-5), "exact", None),
+                                                              (Decimal(7), "exact", None)}
 
 
 def test_zero_needs_a_zero_claim_measure():
-    assert derivable_values("近五年来实现“零命案”", "zero_claim") == {(Decimal(0), "exact"),
-                                                                (Decimal(5), "exact")}
-    assert (Decimal(0), "exact") not in derivable_values("近五年来实现“零命案”", "flow_count")
+    assert derivable_values("近五年来实现“零命案”", "zero_claim") == {(Decimal(0), "exact", None),
+                                                                (Decimal(5), "exact", None)}
+    assert (Decimal(0), "exact", None) not in derivable_values("近五年来实现“零命案”", "flow_count")
 
 
 def test_parse_number_refuses_anything_but_one_number():
@@ -169,3 +171,205 @@ def test_cheng_is_tenths_of_the_whole(n, arabic, prefix, suffix):
 @pytest.mark.parametrize("text", ["成立三个中心", "三成员", "一成不变", "建成五个", "十成为"])
 def test_cheng_that_begins_a_word_is_not_tenths(text):
     assert not any(m.is_percent for m in find_mentions(text))
+
+
+# --- forms people write (issue 12): each was read wrongly before ----------------------------------
+
+def one(text):
+    """The single mention of ``text`` as (text, value, qualifier, value_high, form)."""
+    found = find_mentions(text)
+    assert len(found) == 1, [(m.text, m.value) for m in found]
+    m = found[0]
+    return m.text, m.value, m.qualifier, m.value_high, m.form
+
+
+@pytest.mark.parametrize("text, printed, value, qualifier", [
+    ("捐款1万2千元", "1万2千", 12000, "exact"),       # was 10000 and 2000
+    ("1万2", "1万2", 12000, "exact"),                 # was 10000 and 2
+    ("13万2", "13万2", 132000, "exact"),              # was 130000 and 2
+    ("一万二", "一万二", 12000, "exact"),
+    ("3亿5000万元", "3亿5000万", 350000000, "exact"),
+    ("3亿5", "3亿5", 350000000, "exact"),
+    ("2万3千余人", "2万3千余", 23000, "more_than"),
+    ("1万2000件", "1万2000", 12000, "exact"),
+    ("6千5百元", "6千5百", 6500, "exact"),
+])
+def test_digits_after_a_multiplier_continue_the_number(text, printed, value, qualifier):
+    assert one(text) == (printed, Decimal(value), qualifier, None, "number")
+
+
+def test_a_year_after_a_multiplier_is_not_part_of_it():
+    assert [(m.text, m.value) for m in find_mentions("投入10万2019年起")] == [
+        ("10万", 10**5), ("2019", 2019)]
+
+
+@pytest.mark.parametrize("text, printed, low, high", [
+    ("两三百人", "两三百", 200, 300),                 # was 23
+    ("十七八个", "十七八", 17, 18),                   # was 17 and 8
+    ("三四十万元", "三四十万", 300000, 400000),
+    ("一百五六十人", "一百五六十", 150, 160),
+    ("五六千件", "五六千", 5000, 6000),
+    ("七八个", "七八", 7, 8),
+    ("三五年", "三五", 3, 5),
+    ("一两个", "一两", 1, 2),
+    ("二三十起", "二三十", 20, 30),
+])
+def test_neighbouring_numerals_state_a_range(text, printed, low, high):
+    assert one(text) == (printed, Decimal(low), "range", Decimal(high), "range")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("“十四五”规划", [("十四", 14), ("五", 5)]),       # the 14th Five-Year Plan, not 14-15
+    ("十三五期间", [("十三", 13), ("五", 5)]),
+    ("三四线城市", [("三", 3), ("四", 4)]),             # was 34
+    ("唯一一个", []),                                   # was 11
+    ("逐一排查", []),
+])
+def test_neighbouring_numerals_that_are_no_range(text, expected):
+    assert [(m.text, m.value) for m in find_mentions(text)] == expected
+
+
+def test_a_year_in_chinese_digits_is_read_digit_by_digit():
+    assert [(m.text, m.value) for m in find_mentions("一九九八年")] == [("一九九八", 1998)]
+
+
+@pytest.mark.parametrize("text, printed, value, qualifier", [
+    ("排查化解矛盾纠纷千余件", "千余", 1000, "more_than"),   # was no mention at all
+    ("百余人", "百余", 100, "more_than"),
+    ("万余元", "万余", 10000, "more_than"),
+    ("百多家", "百多", 100, "more_than"),
+    ("5百余人", "5百余", 500, "more_than"),               # was 5, exact
+    ("3千多起", "3千多", 3000, "more_than"),
+    ("投入警力过万人次", "过万", 10000, "more_than"),
+    ("超万人", "超万", 10000, "more_than"),
+])
+def test_a_bare_unit_with_a_qualifier_is_a_number(text, printed, value, qualifier):
+    assert one(text) == (printed, Decimal(value), qualifier, None, "number")
+
+
+@pytest.mark.parametrize("text, printed, value, qualifier", [
+    ("3万多亿元", "3万多亿", 3 * 10**12, "more_than"),    # was 30000
+    ("2万余亿元", "2万余亿", 2 * 10**12, "more_than"),
+    ("5千多万元", "5千多万", 5 * 10**7, "more_than"),
+    ("三万多亿元", "三万多亿", 3 * 10**12, "more_than"),
+    ("1.2万亿元", "1.2万亿", Decimal("1.2") * 10**12, "exact"),
+])
+def test_compound_multipliers_multiply(text, printed, value, qualifier):
+    assert one(text) == (printed, Decimal(value), qualifier, None, "number")
+
+
+@pytest.mark.parametrize("text, measure, value", [
+    ("案件数翻一番", "relative_change_pct", 100),          # was no mention
+    ("翻两番", "relative_change_pct", 300),
+    ("同比增长了一倍", "relative_change_pct", 100),          # was no mention
+    ("同比增长2倍", "relative_change_pct", 200),            # was 2, suggested as 2 %
+    ("提高3倍", "relative_change_pct", 300),
+    ("增长到3倍", "relative_change_pct", 200),              # N times as much: (N - 1) x 100
+    ("增至4倍", "relative_change_pct", 300),
+    ("是去年的3倍", "relative_change_pct", 200),
+    ("减少一半", "relative_change_pct", -50),
+    ("发案减半", "relative_change_pct", -50),
+    ("下降了一半", "relative_change_pct", -50),
+])
+def test_multiples_and_halves_are_changes_in_percent(text, measure, value):
+    (m,) = find_mentions(text)
+    assert m.is_percent
+    assert derivable_values(text, measure) == {(Decimal(value), "exact", None)}
+
+
+def test_a_multiple_keeps_what_was_printed():
+    (m,) = find_mentions("同比增长2倍")
+    assert (m.text, m.factor, m.value, m.form) == ("2倍", 2, 200, "multiple")
+    (m,) = find_mentions("翻两番")
+    assert (m.text, m.factor, m.value) == ("翻两番", 4, 300)
+
+
+@pytest.mark.parametrize("text, value, qualifier", [
+    ("四分之一", 25, "exact"),
+    ("三分之一", Decimal("33.33"), "about"),
+    ("三分之二", Decimal("66.67"), "about"),
+    ("千分之五", Decimal("0.5"), "exact"),
+    ("五分之四", 80, "exact"),
+    ("超过三分之一", Decimal("33.33"), "more_than"),
+    ("一半", 50, "exact"),
+    ("过半", 50, "more_than"),
+    ("近半数", 50, "nearly"),
+    ("半数", 50, "exact"),
+])
+def test_fractions_and_halves_are_percentages(text, value, qualifier):
+    (m,) = find_mentions(text)
+    assert (m.value, m.qualifier, m.is_percent) == (Decimal(value), qualifier, True)
+
+
+@pytest.mark.parametrize("text", ["上半年", "半年来", "半小时"])
+def test_half_of_a_period_is_no_number(text):
+    assert find_mentions(text) == []
+
+
+@pytest.mark.parametrize("text", ["千家万户", "百警进百企", "万所联万会", "一村一辅警", "一头耕牛",
+                                  "万一", "千年古县", "百姓", "一个不漏"])
+def test_forms_that_are_never_numbers(text):
+    """The written rule (module docstring; docs/curation_guide.md): a bare unit with no qualifier
+    and a lone 一 are parts of words."""
+    assert find_mentions(text) == []
+
+
+@pytest.mark.parametrize("text, value, qualifier", [
+    ("挽回損失3.5萬元", 35000, "exact"),    # was 3.5
+    ("查扣資產2億多元", 2 * 10**8, "more_than"),
+    ("數萬元", 10000, "more_than"),
+    ("兩三百人", 200, "range"),
+])
+def test_traditional_numerals_are_read(text, value, qualifier):
+    (m,) = find_mentions(text)
+    assert (m.value, m.qualifier) == (Decimal(value), qualifier)
+
+
+def test_parse_printed_reads_a_cited_number():
+    assert parse_printed("两三百").value_high == 300
+    assert (parse_printed("一").value, parse_printed("千").value) == (1, 1000)
+    assert parse_number("近三成") == (30, "nearly")
+    assert parse_number("5.2万余") == (52000, "more_than")
+    for text in ("两三百人", "下降12%", "平安2023"):
+        with pytest.raises(NumberParseError):
+            parse_printed(text)
+
+
+# A number written in the forms people use: Arabic, Chinese, and Arabic with 万/亿 (whole and
+# decimal), alone or with 余/多 after it. Every form must give the same value.
+
+def _forms(n: int) -> list[str]:
+    forms = [str(n), f"{n:,}", cn2an.an2cn(n)]
+    for word, unit in (("亿", 10**8), ("万", 10**4)):
+        if n >= unit:
+            high, rest = divmod(n, unit)
+            if rest == 0:
+                forms.append(f"{high}{word}")
+            else:
+                forms.append(f"{Decimal(n) / unit}{word}")          # 12.3456万
+                if rest >= unit // 10:
+                    forms.append(f"{high}{word}{rest}")             # 1万2000
+            break
+    return forms
+
+
+@given(st.integers(min_value=1, max_value=10**12 - 1))
+def test_every_form_of_an_integer_parses_to_it(n):
+    for form in _forms(n):
+        assert parse_number(form) == (n, "exact"), form
+
+
+@given(st.integers(min_value=1, max_value=9999), st.sampled_from(["万", "亿"]), st.sampled_from(["余", "多"]),
+       st.booleans())
+def test_more_than_a_multiple_in_every_form(n, word, more, chinese):
+    unit = {"万": 10**4, "亿": 10**8}[word]
+    numeral = cn2an.an2cn(n) if chinese else str(n)
+    for form in (f"{numeral}{word}{more}", f"{numeral}{more}{word}"):
+        assert parse_number(form) == (n * unit, "more_than"), form
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=9999, places=2), st.sampled_from(["万", "亿"]))
+def test_decimal_multiples_in_running_text(d, word):
+    unit = {"万": 10**4, "亿": 10**8}[word]
+    (m,) = find_mentions(f"共投入{d}{word}元,")
+    assert m.value == d * unit

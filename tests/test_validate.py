@@ -231,3 +231,70 @@ def test_notes_name_observations_that_exist(raw_copy, out_dir, note, says):
     line = edit_row(raw_copy / "exclusions.csv", "context", "效果。2021年以来", note=note)
     assert (f"exclusions.csv, line {line} (hubei_2023, 效果。2021年以来), field 'note': {says}"
             in refused(raw_copy, out_dir))
+
+
+# --- a stated range (两三百): qualifier range with value_high --------------------------------------
+
+RANGE_REPORT = ("网站首页\n范例县平安建设综述\n2024年,范例县排查化解矛盾纠纷两三百起,"
+                "刑事发案同比下降两三成。\n(范例县融媒体中心)\n")
+
+
+def _range_source(raw, tmp_path):
+    """An invented county report (红安县, 421122) whose figures are stated as ranges."""
+    from analysis.dataset.curation import add_source
+    from conftest import read_rows, write_rows
+    header, rows = read_rows(raw / "regions.csv")
+    rows.append({"region_code": "421122", "name_zh": "红安县", "name_en": "Hong'an County",
+                 "level": "county", "parent_code": "421100", "is_province_administered": "false",
+                 "note": "Used by a test with an invented report."})
+    write_rows(raw / "regions.csv", header, rows)
+    report = tmp_path / "range_report.txt"
+    report.write_text(RANGE_REPORT, encoding="utf-8")
+    add_source(report, source_id="range_2024", headline="范例县平安建设综述", publisher="范例县融媒体中心",
+               region_code="421122", period_start="2024", period_end="2024", script="Simplified",
+               body_start="2024年,范例县", body_end="(范例县融媒体中心)", raw_dir=raw,
+               candidates_dir=tmp_path / "candidates")
+    header, rows = read_rows(raw / OBS)
+    base = {k: "" for k in header}
+    base.update(source_id="range_2024", region_code="421122", period_start="2024", period_end="2024",
+                period_basis="review_period_assumed", scope="region_total")
+    rows.append({**base, "obs_id": "range_2024-001", "indicator_code": "disputes_screened_resolved",
+                 "value": "200", "value_high": "300", "unit": "cases", "qualifier": "range",
+                 "quote": "排查化解矛盾纠纷两三百起"})
+    rows.append({**base, "obs_id": "range_2024-002", "indicator_code": "crime_cases_occurred_change_pct",
+                 "value": "-30", "value_high": "-20", "unit": "percent", "qualifier": "range",
+                 "base_period_start": "2023", "base_period_end": "2023", "quote": "刑事发案同比下降两三成"})
+    write_rows(raw / OBS, header, rows)
+    header, rows = read_rows(raw / "exclusions.csv")
+    rows.append({"source_id": "range_2024", "mention": "2024", "context": "2024年,范例县", "reason": "date",
+                 "note": ""})
+    write_rows(raw / "exclusions.csv", header, rows)
+    header, rows = read_rows(raw / "expected_counts.csv")
+    rows.append({"source_id": "range_2024", "observations": "2", "mentions": "3", "excluded": "1",
+                 "compared": "0"})
+    write_rows(raw / "expected_counts.csv", header, rows)
+
+
+def test_a_stated_range_is_kept_as_an_interval(raw_copy, tmp_path):
+    from analysis.dataset.processed import build
+    _range_source(raw_copy, tmp_path)
+    build(raw_copy, tmp_path / "processed")
+    _, rows = read_rows(tmp_path / "processed" / OBS)
+    got = {r["obs_id"]: (r["value"], r["value_low"], r["value_high"], r["qualifier"]) for r in rows}
+    assert got["range_2024-001"] == ("200", "200", "300", "range")
+    assert got["range_2024-002"] == ("-30", "-30", "-20", "range")  # a fall of 20-30 %
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"value_high": ""}, "field 'value_high': a stated range (qualifier range) needs its upper end"),
+    ({"value_high": "250"}, "field 'value': 200–250 (range) cannot be re-derived from the quote"),
+    ({"value": "2", "value_high": "3"}, "field 'value': 2–3 (range) cannot be re-derived"),  # the old 23
+    ({"value_high": "150"}, "field 'value_high': the upper end 150 of a range must exceed"),
+    ({"qualifier": "exact", "value_high": ""}, "field 'value': 200 (exact) cannot be re-derived"),
+    ({"qualifier": "exact"}, "field 'value_high': only a stated range (qualifier range) has a value_high"),
+])
+def test_a_stated_range_is_refused_when_it_is_not_what_the_quote_says(raw_copy, tmp_path, out_dir, changes, says):
+    _range_source(raw_copy, tmp_path)
+    line = edit_row(raw_copy / OBS, "obs_id", "range_2024-001", **changes)
+    problems = refused(raw_copy, out_dir)
+    assert any(p.startswith(f"observations.csv, line {line} (range_2024-001), {says}") for p in problems), problems

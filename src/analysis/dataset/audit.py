@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .numbers import CHANGE_MEASURES, _direction_before, _direction_words, find_mentions, parse_chinese_integer
+from .numbers import CHANGE_MEASURES, find_mentions, parse_chinese_integer, plain_number
 
 CONTEXT_CHARS = 12
 _ORDINAL = re.compile(r"第(?:[一二两三四五六七八九十百千零〇]+|\d+)")
@@ -40,7 +41,7 @@ _DURATION_UNIT = re.compile(r"(?:个)?(年|月|天|日)")
 _DAYS_PER_UNIT = {"年": 365.25, "月": 365.25 / 12, "天": 1, "日": 1}
 # How far a stated duration may be from the period's length (in its own unit) and still date it.
 _DURATION_TOLERANCE = {"年": 0.1, "月": 0.5, "天": 0.5, "日": 0.5}
-MENTION_KINDS = ("number", "percent", "date", "ordinal", "range", "zero", "phone")
+MENTION_KINDS = ("number", "percent", "date", "ordinal", "range", "multiple", "zero", "phone")
 ROLES = ("value", "period", "base_period", "label")
 
 
@@ -56,6 +57,8 @@ class NumberMention:
     value: str
     qualifier: str
     context: str
+    value_high: str = ""  # a stated range (两三百): its upper end
+    direction: int = 0  # -1 after a decrease word, +1 after an increase word (numbers.Mention)
 
 
 def _kind(text: str, start: int, end: int, is_percent: bool, digits: str) -> str:
@@ -105,12 +108,17 @@ def extract_mentions(text: str, start: int = 0, end: int | None = None) -> list[
             if m.text != "零":
                 continue  # 没有, 无, 杜绝: words, not numerals
             kind = "zero"
+        elif m.form == "range":
+            kind = "range"  # 两三百: one mention stating an interval
+        elif m.form == "multiple":
+            kind = "multiple"  # 增长2倍, 翻一番: the change it means, in percent
         else:
             digits = re.sub(r"\D", "", m.text) if m.text[:1].isdigit() else ""
             kind = _kind(text, a, b, m.is_percent, digits or m.text)
         found.append(NumberMention(a, b, m.text, kind, "0" if kind == "zero" else
-                                   format(m.value.normalize(), "f"), m.qualifier,
-                                   _around(text, a, b, start, end)))
+                                   plain_number(m.value), m.qualifier,
+                                   _around(text, a, b, start, end), plain_number(m.value_high),
+                                   m.direction))
     found.sort(key=lambda x: (x.start, x.end))
     # two numbers joined by 至/到/- form a range: both ends are marked as such
     for i in range(len(found) - 1):
@@ -142,6 +150,7 @@ class QuotedObservation:
     period: tuple[dt.date, dt.date]
     base_period: tuple[dt.date, dt.date] | None
     label_numbers: frozenset[str]
+    value_high: Decimal | None = None  # the upper end of a stated range
 
     @property
     def end(self) -> int:
@@ -192,17 +201,29 @@ def role_in(mention: NumberMention, obs: QuotedObservation) -> str | None:
                 if stated and _within(stated, obs.base_period):
                     return "base_period"
         return None
-    if mention.kind not in ("number", "percent", "range", "ordinal") or not mention.value:
+    if mention.kind not in ("number", "percent", "range", "multiple", "ordinal") or not mention.value:
         return None
     value = Decimal(mention.value)
-    if obs.measure in CHANGE_MEASURES and _direction_before(_direction_words(obs.quote[:at]), at) < 0:
-        value = -value
-    if (value, mention.qualifier) == (obs.value, obs.qualifier):
+    high = Decimal(mention.value_high) if mention.value_high else None
+    if obs.measure in CHANGE_MEASURES and _direction_in_quote(obs.quote, at) < 0:
+        value, high = (-high, -value) if high is not None else (-value, None)
+    if (value, mention.qualifier, high) == (obs.value, obs.qualifier, obs.value_high):
         return "value"
     unit = _DURATION_UNIT.match(obs.quote, at + len(mention.text))
     if unit and mention.kind == "number" and _spans_length(Decimal(mention.value), unit.group(1), obs.period):
         return "period"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _quote_directions(quote: str) -> dict[int, int]:
+    """Start offset → direction of each mention, read in the quote alone (as validation reads it:
+    a direction word before the quote does not sign a number inside it)."""
+    return {m.start: m.direction for m in find_mentions(quote)}
+
+
+def _direction_in_quote(quote: str, at: int) -> int:
+    return _quote_directions(quote).get(at, 0)
 
 
 @dataclass(frozen=True)

@@ -108,11 +108,17 @@ class Item:
         return period_label(self.base_start, self.base_end) if self.base_start else ""
 
 
-def interval(value: Decimal, qualifier: str) -> tuple[Decimal | None, Decimal | None]:
+def interval(value: Decimal, qualifier: str, value_high: Decimal | None = None
+             ) -> tuple[Decimal | None, Decimal | None]:
     """The interval (low, high) a qualified value gives; None is an open end.
 
-    Qualifiers speak of magnitude: "下降超30%" (value -30, more_than) is at most -30.
+    Qualifiers speak of magnitude: "下降超30%" (value -30, more_than) is at most -30. A stated
+    range (两三百: qualifier range, value 200, value_high 300) is [value, value_high].
     """
+    if qualifier == "range":
+        if value_high is None:
+            raise ValueError("a stated range needs its upper end (value_high)")
+        return value, value_high
     if qualifier == "exact":
         return value, value
     if qualifier == "about":
@@ -158,7 +164,7 @@ def observation_items(observations, indicators) -> list[Item]:
     for row in observations:
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
-        low, high = interval(value, row["qualifier"])
+        low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
         items.append(Item(row["obs_id"], (row["obs_id"],), row["indicator_code"], indicator["measure"],
                           row["unit"], row["region_code"], "", row["period_start"], row["period_end"],
                           row["period_basis"], row["scope"], value, low, high, row["qualifier"],

@@ -100,7 +100,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         region = regions[row["region_code"]]
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
-        low, high = interval(value, row["qualifier"])
+        low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
         quote_start = data.quote_starts[row["obs_id"]]
         base = ("", "")
         if row["base_period_start"]:

@@ -329,7 +329,10 @@ OBSERVATIONS = Table(
         field("period_basis", "string",
               "Where the period comes from (period_bases.csv): stated, inferred, "
               "review_period_assumed, publication_date.", required=True),
-        field("value", "number", "The number in base units; changes are signed.", required=True),
+        field("value", "number", "The number in base units; changes are signed. For a stated range "
+              "(qualifier range), its lower end.", required=True),
+        field("value_high", "number", "The upper end of a stated range (两三百: value 200, "
+              "value_high 300); empty for any other qualifier."),
         field("unit", "string", "Unit; must be the indicator's (units.csv).", required=True),
         field("qualifier", "string", "How the text qualifies the number (qualifiers.csv).",
               required=True),

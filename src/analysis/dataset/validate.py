@@ -434,11 +434,13 @@ def _load_reports(root: Path, rows: list[Row], problems: list[Problem]) -> dict[
     return reports
 
 
-def _describe(values: set[tuple[Decimal, str]]) -> str:
+def _describe(values: set[tuple[Decimal, str, Decimal | None]]) -> str:
     if not values:
         return "it states no number"
-    shown = sorted(values)[:6]
-    return "it states " + ", ".join(f"{plain_number(v)} ({q})" for v, q in shown)
+    shown = sorted(values, key=lambda t: (t[0], t[1], t[2] or 0))[:6]
+    return "it states " + ", ".join(
+        f"{plain_number(v)}" + (f"–{plain_number(h)}" if h is not None else "") + f" ({q})"
+        for v, q, h in shown)
 
 
 def _check_indicators(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
@@ -585,6 +587,7 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
         if not _NUMBER.match(row["value"]):
             continue
         value = Decimal(row["value"])
+        high = _stated_high(row, value, problem)
         if measure in ("rate", "share") and not 0 <= value <= 100:
             problem("value", f"a {measure} in percent must lie between 0 and 100, not {row['value']}")
         if measures.get(measure, {}).get("is_count") == "true" and value < 0:
@@ -605,15 +608,34 @@ def _check_observations(data: RawData, problems: list[Problem]) -> None:
 
         if key not in data.quote_starts:
             continue  # the quote is not in the body: reported above
-        if row["qualifier"]:
+        if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
             derivable = derivable_values(quote, measure)
-            if (value, row["qualifier"]) not in derivable:
-                problem("value", f"{row['value']} ({row['qualifier']}) cannot be re-derived from "
+            if (value, row["qualifier"], high) not in derivable:
+                stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
+                problem("value", f"{stated} ({row['qualifier']}) cannot be re-derived from "
                                  f"the quote {quote!r}: {_describe(derivable)}")
         if period:
             labels = frozenset(x.strip() for x in row["label_numbers"].split(";") if x.strip())
             data.quoted[key] = QuotedObservation(key, data.quote_starts[key], quote, measure, value,
-                                                 row["qualifier"], period, base, labels)
+                                                 row["qualifier"], period, base, labels, high)
+
+
+def _stated_high(row: Row, value: Decimal, problem) -> Decimal | None:
+    """The upper end of a stated range: required with the qualifier range, refused without it."""
+    if row["qualifier"] != "range":
+        if row["value_high"]:
+            problem("value_high", f"only a stated range (qualifier range) has a value_high, not "
+                                  f"a {row['qualifier']} value")
+        return None
+    if not _NUMBER.match(row["value_high"]):
+        problem("value_high", "a stated range (qualifier range) needs its upper end in value_high"
+                if not row["value_high"] else f"{row['value_high']!r} is not a number")
+        return None
+    high = Decimal(row["value_high"])
+    if high <= value:
+        problem("value_high", f"the upper end {row['value_high']} of a range must exceed its lower "
+                              f"end {row['value']}")
+    return high
 
 
 def _period_of(row: Row, start: str, end: str) -> tuple[dt.date, dt.date] | None:
