@@ -64,7 +64,7 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
             obs.append({
                 "obs_id": f"{sid}-{i + 1:03d}", "source_id": sid, "region_code": region,
                 "indicator_code": indicator, "period_start": year, "period_end": year,
-                "period_basis": "stated", "value": value.format(n=n), "unit": unit,
+                "period_basis": "stated", "value": value.format(n=n), "value_high": "", "unit": unit,
                 "qualifier": qualifier, "scope": "region_total",
                 "base_period_start": "2013" if is_change else "", "base_period_end": "2013" if is_change else "",
                 # the ordinal (第i项) is part of what the sentence counts: declared, so curated

@@ -69,6 +69,8 @@ _numeral = rf"[{_CN_DIGITS}{_CN_UNITS}]+|\d+(?:\.\d+)?"
 
 _MENTION = re.compile(
     rf"""
+    # fail fast where no number can begin (most characters of a text)
+    (?=[\d{_CN_DIGITS}{_CN_UNITS}半翻近将接大约超逾至不上过数几减])
     (?P<prefix>{_prefix}|[上过](?=[百千万亿])|数(?=[十百千万亿])|几(?=[十百千万]))?
     (?:
         # a fraction: 四分之一, 三分之二, 千分之五; 百分之九十八点五 is one too (of 100)
