@@ -16,6 +16,10 @@ DATA = ds.load()
 def test_restore_text_undoes_the_spreadsheet_guard():
     assert ds.restore_text("'=SUM(A1)") == "=SUM(A1)"
     assert ds.restore_text("'quoted'") == "'quoted'"
+    # The guard stands at the start of every line of a cell, and before apostrophes and a trigger.
+    assert [ds.restore_text(x) for x in ("a\r'=1", "a\r\n'+1", "a\u2028'@b", "'\r'=1", "''=x")] == \
+        ["a\r=1", "a\r\n+1", "a\u2028@b", "\r=1", "'=x"]
+    assert ds.restore_text("a\n'b") == "a\n'b"
 
 
 def test_axes_of_a_theme_carry_their_rule_and_values():
@@ -125,6 +129,31 @@ def test_table_carries_its_data_as_csv_and_escapes_report_text():
     assert back["quote"].tolist() == ['<span id="printapp">60万余起</span>', "'=SUM(A1)"]
     assert bundle["text/plain"].splitlines()[0] == "例 <Example>"
     assert "t-002" in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n", "\u2028", "\u2029", "\v"])
+@pytest.mark.parametrize("after", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx"])
+def test_the_data_behind_a_table_keeps_a_cell_with_a_line_break_whole_and_guarded(brk, after):
+    import csv
+    import io
+
+    from analysis.questions import views
+
+    frame = pd.DataFrame({"note": [f"note{brk}{after}", "next"], "value": [1.5, -2.0]})
+    text = views.table_bundle(frame, "example")[views.DATA_MIME]["csv"]
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["note", "value"], [f"note{brk}'{after}", "1.5"], ["next", "-2.0"]]
+    back = pd.read_csv(io.StringIO(text), dtype={"note": str})
+    assert back["note"].map(ds.restore_text).tolist() == [f"note{brk}{after}", "next"]
+
+
+def test_the_data_behind_a_table_is_written_as_pandas_formats_it():
+    from analysis.questions import views
+
+    frame = pd.DataFrame({"name": ["甲,乙", 'say "x"', None], "n": [1, 2, 3], "x": [0.5, None, 2.0],
+                          "day": pd.to_datetime(["2023-01-01", "2024-12-31", None])})
+    assert views.to_csv(frame) == frame.to_csv(index=False, lineterminator="\n")
+    assert views.to_csv(pd.DataFrame({"a": ["", "b"]})) == 'a\n""\nb\n'
 
 
 def test_table_index_named_becomes_a_column_positional_is_dropped():

@@ -211,3 +211,51 @@ def test_datatables_becomes_a_classic_script_that_runs_from_disk():
     assert "window.pinganDataTables = {DataTable: " in script
     assert not re.search(r"export\s*\{", script)
     assert b"url(http" not in assets["datatables.css"]
+
+
+# --- downloads open in spreadsheets -------------------------------------------------------------
+
+def test_every_csv_download_is_utf8_with_a_byte_order_mark(tmp_path):
+    # Excel reads a CSV without a byte-order mark in the machine's code page (GBK under Chinese
+    # settings): the Chinese came out garbled. data/processed itself stays without one.
+    import csv
+    import io
+
+    import pandas as pd
+
+    from analysis.publish.site import book_files
+
+    run = Run("02_region_profile", {"region_code": "420000"}, "湖北省 Hubei")
+    frame = pd.DataFrame({"地区 region": ["湖北省"], "quote": ["平安湖北建设\n=1+1"], "value": [98.0]})
+    executed = executed_notebook(display(views.table_bundle(frame, "observations")),
+                                 display(views.chart_data_bundle(frame, "chart_1")))
+    (tmp_path / f"{run.run_id}.ipynb").write_text(json.dumps(executed), encoding="utf-8")
+    files = book_files(RunList(NOTEBOOKS, [run]), tmp_path, PROCESSED_DIR)
+    downloads = sorted(path for path in files if path.endswith(".csv"))
+    assert downloads == [f"{book.EXTRA}/{run.run_id}/chart_1.csv",
+                         f"{book.EXTRA}/{run.run_id}/observations.csv",
+                         f"{book.EXTRA}/data/observations.csv", f"{book.EXTRA}/data/sources.csv"]
+    for path in downloads:
+        content = files[path]
+        assert content.startswith(b"\xef\xbb\xbf"), path
+        header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+        assert not header[0].startswith("\ufeff") and header[0] in ("地区 region", "obs_id", "source_id")
+    table = list(csv.reader(io.StringIO(files[downloads[1]].decode("utf-8-sig"), newline="")))
+    assert table == [["地区 region", "quote", "value"], ["湖北省", "平安湖北建设\n'=1+1", "98.0"]]
+    # The data tables are those of data/processed, byte for byte after the mark.
+    assert files[downloads[2]] == b"\xef\xbb\xbf" + (PROCESSED_DIR / "observations.csv").read_bytes()
+    assert not (PROCESSED_DIR / "observations.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_the_provenance_page_shows_each_line_of_a_cell_as_written():
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(OBSERVATIONS_CSV)))[:1]
+    rows[0]["quote"] = "first line\r'=1+1"  # as data/processed guards it
+    observations = io.StringIO()
+    writer = csv.DictWriter(observations, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    page = provenance_markdown(observations.getvalue(), SOURCES_CSV)
+    assert "first line\r=1+1" in page and "&#x27;=1+1" not in page

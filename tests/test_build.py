@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -144,6 +145,8 @@ def test_text_that_a_spreadsheet_would_run_comes_out_inert(raw_copy, tmp_path):
     assert rows["hubei_2023-002"]["curator_note"] == "'@SUM(A1)"
     assert rows["hubei_2023-001"]["value"] == "-10.2"  # numbers are never touched
     assert [inert(x) for x in ("+1", "-a", "a=b", "")] == ["'+1", "'-a", "a=b", ""]
+    assert [inert(x) for x in ("\t=1", "\r=1", "a\r=1", "a\u2028@b", "'=x")] == \
+        ["'\t=1", "'\r'=1", "a\r'=1", "a\u2028'@b", "''=x"]
 
 
 def test_csv_bytes_quote_commas_and_newlines():
@@ -151,3 +154,19 @@ def test_csv_bytes_quote_commas_and_newlines():
     rows = [{"theme_code": "x", "name_zh": "甲,乙", "name_en": "a\nb", "description": '"q"'}]
     parsed = list(csv.DictReader(io.StringIO(csv_bytes(table, rows).decode("utf-8"))))
     assert parsed == rows
+
+
+@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n", "\u2028", "\u2029", "\v", "\f", "\x85"])
+@pytest.mark.parametrize("after, guarded", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"),
+                                            ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+                                            ("words", "words")])
+def test_a_cell_with_a_line_break_reads_back_as_one_cell_guarded_on_every_line(brk, after, guarded):
+    # Raw cells cannot hold line breaks (validation refuses them); the writer keeps any cell whole
+    # all the same. Before: a lone CR went out unquoted and "=1+1" read back as a row of its own.
+    rows = [{"theme_code": "x", "name_zh": "甲", "name_en": "a", "description": f"note{brk}{after}"},
+            {"theme_code": "y", "name_zh": "乙", "name_en": "b", "description": "next"}]
+    text = csv_bytes(schema.THEMES, rows).decode("utf-8")
+    parsed = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["theme_code"] for r in parsed] == ["x", "y"]
+    assert parsed[0]["description"] == f"note{brk}{guarded}"
+    assert not any(line.startswith(("=", "+", "-", "@")) for line in re.split(r"\r\n|\r|\n", text))

@@ -154,6 +154,20 @@ def test_add_source_refuses_a_marker_not_found_once(raw_copy, tmp_path, options,
     assert says in message, message
 
 
+@pytest.mark.parametrize("option, value, says", [
+    ("headline", "平安湖北\r=1+1", "--headline: line break '\\r' (U+000D)"),
+    ("headline", "平安湖北\n建设", "--headline: line break '\\n' (U+000A)"),
+    ("publisher", "法治资讯网\r\n+1", "--publisher: line break '\\r' (U+000D)"),
+    ("byline", "通讯员\u2028@x", "--byline: line break '\\u2028' (U+2028)"),
+    ("original_url", "http://x\u2029", "--original-url: line break '\\u2029' (U+2029)"),
+])
+def test_add_source_refuses_a_line_break_in_a_value(raw_copy, tmp_path, option, value, says):
+    # Written, it would split sources.csv's new row (a lone CR went out unquoted) or fail validation.
+    message = refused_add_source(raw_copy, tmp_path, NEW_REPORT, body_start="2025年，全县",
+                                 body_end="(全县记者)", **{option: value})
+    assert message.startswith(says), message
+
+
 def test_candidates_for_the_forms_a_new_user_meets(raw_copy, tmp_path):
     text = ("2025年,全县政法系统开展“清风2025”和清风2025专项行动,群众参与近三成,纠纷两成左右,"
             "实现零命案,排名全省第一,发布时间2026-01-15,电话0719-1234567,实现“十四五”目标。\n(完)\n")

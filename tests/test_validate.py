@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from analysis.dataset.validate import load_raw
@@ -298,3 +300,45 @@ def test_a_stated_range_is_refused_when_it_is_not_what_the_quote_says(raw_copy, 
     line = edit_row(raw_copy / OBS, "obs_id", "range_2024-001", **changes)
     problems = refused(raw_copy, out_dir)
     assert any(p.startswith(f"observations.csv, line {line} (range_2024-001), {says}") for p in problems), problems
+
+def set_cell(path, key_field: str, key: str, field: str, value: str) -> int:
+    """Like edit_row, but written as a spreadsheet or editor would: CR LF line ends, so that a CR
+    or LF inside a cell is quoted and stays inside it. Returns the row's line."""
+    header, rows = read_rows(path)
+    index = next(i for i, row in enumerate(rows) if row[key_field] == key)
+    rows[index][field] = value
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return index + 2
+
+
+LINE_BREAKS = [("\r", "'\\r' (U+000D)"), ("\n", "'\\n' (U+000A)"), ("\r\n", "'\\r' (U+000D)"),
+               ("\u2028", "'\\u2028' (U+2028)"), ("\u2029", "'\\u2029' (U+2029)"),
+               ("\v", "'\\x0b' (U+000B)"), ("\f", "'\\x0c' (U+000C)"), ("\x85", "'\\x85' (U+0085)")]
+
+
+@pytest.mark.parametrize("brk, shown", LINE_BREAKS)
+@pytest.mark.parametrize("after", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "plain words"])
+def test_a_line_break_in_a_raw_cell_is_refused(raw_copy, out_dir, brk, shown, after):
+    line = set_cell(raw_copy / OBS, "obs_id", "hubei_2023-001", "curator_note", f"note{brk}{after}")
+    assert refused(raw_copy, out_dir) == [
+        f"observations.csv, line {line} (hubei_2023-001), field 'curator_note': line break {shown} "
+        "inside the cell: a raw cell is one line (join its lines with a space)"]
+
+
+@pytest.mark.parametrize("table, key_field, key, field, shown_key", [
+    ("exclusions.csv", "context", "效果。2021年以来", "note", "hubei_2023, 效果。2021年以来"),
+    ("sources.csv", "source_id", "hubei_2023", "headline", "hubei_2023"),
+    ("regions.csv", "region_code", "420000", "name_en", "420000"),
+    ("observations.csv", "obs_id", "hubei_2023-002", "quote", "hubei_2023-002"),
+])
+@pytest.mark.parametrize("brk", ["\r", "\n", "\u2028"])
+def test_a_line_break_is_refused_in_every_raw_table(raw_copy, out_dir, table, key_field, key,
+                                                    field, shown_key, brk):
+    header, rows = read_rows(raw_copy / table)
+    value = next(r[field] for r in rows if r[key_field] == key)
+    line = set_cell(raw_copy / table, key_field, key, field, value[:2] + brk + "=1+1" + value[2:])
+    assert any(p.startswith(f"{table}, line {line} ({shown_key}), field '{field}': line break ")
+               for p in refused(raw_copy, out_dir))

@@ -153,8 +153,25 @@ def test_every_download_is_there_and_readable(site):
         assert csvs, f"{run.run_id}: no data to download"
         for href in csvs:
             assert href.startswith(f"{run.run_id}/"), "data is written next to its page"
-            rows = list(csv.reader(io.StringIO((site / href).read_text(encoding="utf-8"))))
-            assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows), href
+            assert_opens_in_a_spreadsheet(site / href)
+
+
+def assert_opens_in_a_spreadsheet(path: Path) -> list[list[str]]:
+    """UTF-8 with a byte-order mark (Excel under Chinese settings reads a CSV without one as GBK),
+    every record as long as the header."""
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf"), f"{path.name}: no UTF-8 byte-order mark"
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert not rows[0][0].startswith("\ufeff"), path.name
+    assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows), path.name
+    return rows
+
+
+def test_the_data_tables_download_from_the_provenance_page(site):
+    page = parse(site / "provenance.html")
+    assert [h for h in page.downloads if h.endswith(".csv")] == ["data/observations.csv", "data/sources.csv"]
+    rows = assert_opens_in_a_spreadsheet(site / "data" / "observations.csv")
+    assert rows[0][0] == "obs_id" and len(rows) == len(OBSERVATIONS) + 1
 
 
 def test_each_page_ends_with_how_to_cite_it(site):

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import schema
 from .audit import extract_mentions
 from ..config import PROJ_ROOT
+from ..spreadsheet import line_break
 from .periods import PeriodError, parse_period
 from .text import TextDecodingError, decode_utf8, normalize, normalize_fragment
 
@@ -74,10 +75,10 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
     """Archive ``file`` under raw/reports, add its sources row, write a candidate sheet.
 
     Refuses, writing nothing: a file that is not UTF-8 text, one already archived (same
-    checksum), an unknown region, a source_id already used, a period that is not a date, and a
+    checksum), an unknown region, a source_id already used, a period that is not a date, a
     body marker that is not found exactly once after the same normalization as the text (markers
-    are normalized too: a full-width comma typed as printed finds the half-width one). Returns
-    the path of the candidate sheet.
+    are normalized too: a full-width comma typed as printed finds the half-width one), and a
+    line break in any value (headline, publisher...). Returns the path of the candidate sheet.
     """
     raw = Path(raw_dir) if raw_dir else PROJ_ROOT / "data" / "raw"
     file = Path(file)
@@ -117,15 +118,21 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
     body_end = _marker(normalized, "body-end", body_end, lines[-1][-20:], file, script)
     if normalized.find(body_end) + len(body_end) <= normalized.find(body_start):
         raise AddSourceError(f"--body-end {body_end!r} comes before --body-start {body_start!r} in {file.name}")
-    shutil.copyfile(file, target)
-    _append_row(raw / schema.SOURCES.path, header, {
+    row = {
         "source_id": source_id, "file": file.name, "sha256": digest, "headline": headline,
         "publisher": publisher, "byline": byline, "date_published": date_published,
         "date_precision": date_precision, "original_url": original_url, "region_code": region_code,
         "period_start": period_start, "period_end": period_end, "script": script,
         "body_start": body_start, "body_end": body_end,
         "notes": "Added with add-source; check body_start and body_end.",
-    })
+    }
+    for name, value in row.items():
+        found = line_break(value)
+        if found:  # validation refuses it in a raw cell: refuse before writing anything
+            raise AddSourceError(f"--{name.replace('_', '-')}: line break {found!r} "
+                                 f"(U+{ord(found):04X}): a raw cell is one line")
+    shutil.copyfile(file, target)
+    _append_row(raw / schema.SOURCES.path, header, row)
     return write_candidates(source_id, normalized, body_start, body_end, region_code,
                             period_start, period_end, raw, candidates_dir)
 

@@ -7,9 +7,7 @@ absolute path is recorded, so two builds give identical bytes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -17,6 +15,7 @@ import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
+from ..spreadsheet import csv_text, inert
 from . import schema
 from .compare import interval
 from .numbers import plain_number
@@ -25,8 +24,6 @@ from .validate import RawData, Row, census_denominators, load_raw
 
 TEXT_DIR = "text"
 PER_10K_DECIMALS = Decimal("0.0001")
-# Cells a spreadsheet would run as a formula (OWASP "CSV injection"); they get a leading apostrophe.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 PACKAGE_METADATA = {
     "name": "pingan-hubei-hunan",
@@ -34,19 +31,16 @@ PACKAGE_METADATA = {
     "description": (
         "Hand-curated observations of public-safety and social-governance indicators. Every value "
         "cites the exact words of its report (quote, quote_start, quote_end in the normalized text "
-        "under text/), from which the build re-derives it. Text cells that begin with =, +, - or @ "
-        "are written with a leading apostrophe so that spreadsheets show them as text."
+        "under text/), from which the build re-derives it. A text cell, or a line within one, that "
+        "begins with =, +, -, @, a tab or a carriage return (or with apostrophes followed by one "
+        "of them) is written with one more leading apostrophe, so that spreadsheets show it as "
+        "text; remove that one apostrophe to read the words as written."
     ),
     "licenses": [
         {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
          "title": "Creative Commons Attribution 4.0 (the curated tables; not the reports)"}
     ],
 }
-
-
-def inert(cell: str) -> str:
-    """Text that a spreadsheet would evaluate is prefixed with an apostrophe."""
-    return "'" + cell if cell.startswith(_FORMULA_TRIGGERS) else cell
 
 
 def per_10k(value: Decimal, population: str) -> Decimal | None:
@@ -182,13 +176,13 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
 
 def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
+    """A processed table as UTF-8 CSV without a byte-order mark (LF line ends): string cells
+    guarded against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), any cell holding a
+    comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`)."""
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.field_names)
-    for row in rows:
-        writer.writerow([inert(row[n]) if n in string_fields else row[n] for n in table.field_names])
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(table.field_names,
+                    ([inert(row[n]) if n in string_fields else row[n] for n in table.field_names]
+                     for row in rows)).encode("utf-8")
 
 
 def datapackage_bytes() -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from ..spreadsheet import line_break
 from . import schema
 from .compare import Comparisons, build_comparisons
 from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
@@ -156,7 +157,8 @@ def _key(table: schema.Table, row: Row) -> str:
 
 
 def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
-    """Required cells, types and constraints, as the Table Schema declares them."""
+    """Required cells, types and constraints, as the Table Schema declares them; and no cell
+    holding a line break (any of :data:`analysis.spreadsheet.LINE_BREAKS`)."""
     compiled = {f["name"]: re.compile(f["constraints"]["pattern"])
                 for f in table.fields if "pattern" in f.get("constraints", {})}
     for row in rows:
@@ -165,6 +167,14 @@ def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem])
             name = f["name"]
             value = row.get(name, "")
             cons = f.get("constraints", {})
+            found = line_break(value)
+            if found:
+                # Refused, not joined: the build never rewrites raw data, and a cell that reads
+                # back as two lines or records in some tool is not what the curator saw.
+                problems.append(Problem(table.path, row.line, key, name,
+                                        f"line break {found!r} (U+{ord(found):04X}) inside the cell: "
+                                        "a raw cell is one line (join its lines with a space)"))
+                continue
             if value != value.strip():
                 problems.append(Problem(table.path, row.line, key, name,
                                         "leading or trailing white space"))

@@ -15,9 +15,13 @@ import html
 import io
 import re
 
+from ..spreadsheet import restore
+
 PAGE = "provenance"
 TEXTS_DIR = "texts"  # on the site: texts/<source_id>.txt, the normalized text of each report
-DATA_DIR = "data"  # on the site: data/observations.csv and data/sources.csv, as in data/processed
+# On the site: data/observations.csv and data/sources.csv, those of data/processed with a byte-order
+# mark for spreadsheets (analysis.spreadsheet.download_bytes).
+DATA_DIR = "data"
 OBS_ID = re.compile(r"(?<![\w-])([a-z0-9][a-z0-9_]*-\d{3})(?![\w-])")
 # Text inside these elements is never linked: a link inside a link is invalid HTML, and scripts,
 # styles and form controls hold no text a reader follows.
@@ -75,10 +79,6 @@ def _read(csv_text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(csv_text)))
 
 
-def _restore(cell: str) -> str:
-    # data/processed guards cells a spreadsheet would evaluate with an apostrophe (see
-    # analysis.questions.dataset.restore_text); show the words as the report printed them.
-    return cell[1:] if cell[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") else cell
 
 
 def _url(value: str) -> str:
@@ -89,9 +89,10 @@ def _url(value: str) -> str:
 
 def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "") -> str:
     """The provenance page (MyST markdown: headings in markdown, the rest escaped HTML), ending
-    with ``footer``."""
-    observations = [{k: _restore(v) for k, v in row.items()} for row in _read(observations_csv)]
-    sources = [{k: _restore(v) for k, v in row.items()} for row in _read(sources_csv)]
+    with ``footer``. Cells are shown as the report printed them (the spreadsheet guard of
+    data/processed undone)."""
+    observations = [{k: restore(v) for k, v in row.items()} for row in _read(observations_csv)]
+    sources = [{k: restore(v) for k, v in row.items()} for row in _read(sources_csv)]
     parts = [
         "# 溯源 Provenance: every number and its words\n",
         '<div class="pingan-intro">\n'

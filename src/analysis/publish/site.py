@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from ..config import PROCESSED_DIR, PROJ_ROOT
+from ..spreadsheet import download_bytes
 from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, STATIC, Citation, book_config,
                    book_toc, dump_yaml, fingerprint, how_to_cite, landing_markdown, page_notebook)
 from .execute import BUILD_NOTEBOOKS
@@ -72,15 +73,20 @@ def search_words(processed_dir: Path) -> str:
 
 def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
                processed_dir: Path = PROCESSED_DIR) -> dict[str, bytes]:
-    """Every file of the book's source tree: path relative to the book → content."""
+    """Every file of the book's source tree: path relative to the book → content.
+
+    The CSV downloads (each table's and chart's data beside its page, and data/observations.csv
+    and data/sources.csv) are UTF-8 with a byte-order mark, so that Excel under any locale and
+    LibreOffice open them as UTF-8. Raises SystemExit when a run has not been executed."""
     from ..questions.geo import SOURCE_NOTE
 
     missing = [r.run_id for r in run_list.runs if not (notebooks_dir / f"{r.run_id}.ipynb").exists()]
     if missing:
         raise SystemExit("not executed yet (run `make notebooks`): " + ", ".join(missing))
     toc = book_toc(run_list)
-    observations_csv = (processed_dir / "observations.csv").read_text(encoding="utf-8")
-    sources_csv = (processed_dir / "sources.csv").read_text(encoding="utf-8")
+    # Decoded, not read as text: newline translation would turn a CR inside a quoted cell into LF.
+    observations_csv = (processed_dir / "observations.csv").read_bytes().decode("utf-8")
+    sources_csv = (processed_dir / "sources.csv").read_bytes().decode("utf-8")
     sources = {row["source_id"]: row for row in _csv_rows(sources_csv)}
     observations = _csv_rows(observations_csv)
     data_files = sorted(p for p in processed_dir.rglob("*") if p.is_file())
@@ -98,7 +104,7 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
         files[f"{run.run_id}.ipynb"] = _json(page.notebook)
         files[f"{EXTRA}/{run.run_id}.ipynb"] = executed_bytes
         for download in page.downloads:
-            files[f"{EXTRA}/{download.path(run.run_id)}"] = download.csv.encode("utf-8")
+            files[f"{EXTRA}/{download.path(run.run_id)}"] = download_bytes(download.csv)
     for sid, row in sources.items():
         files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
     files["index.md"] = landing_markdown(run_list, summaries, len(observations), len(sources),
@@ -106,8 +112,10 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     cite = how_to_cite("溯源 Provenance: every number and its words", PROVENANCE_PAGE,
                        sorted(sources), citation)
     files[f"{PROVENANCE_PAGE}.md"] = provenance_markdown(observations_csv, sources_csv, cite).encode("utf-8")
-    for name in ("observations.csv", "sources.csv"):
-        files[f"{EXTRA}/{DATA_DIR}/{name}"] = (processed_dir / name).read_bytes()
+    # Downloads are for spreadsheets: with a byte-order mark (data/processed, read by code and
+    # diffed, has none).
+    for name, text in (("observations.csv", observations_csv), ("sources.csv", sources_csv)):
+        files[f"{EXTRA}/{DATA_DIR}/{name}"] = download_bytes(text)
     files[OBS_IDS_FILE] = _json(sorted(row["obs_id"] for row in observations))
     files[SEARCH_DICTIONARY] = search_words(processed_dir).encode("utf-8")
     for asset in sorted(STATIC_SOURCE.iterdir()):

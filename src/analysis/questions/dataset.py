@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import PROCESSED_DIR
+from ..spreadsheet import restore
 
 NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",
@@ -25,10 +26,9 @@ DATED_TABLES = ("observations", "comparisons")
 
 
 def restore_text(cell: str) -> str:
-    """Undo the leading apostrophe the build adds to cells a spreadsheet would evaluate."""
-    if cell[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r"):
-        return cell[1:]
-    return cell
+    """Undo the apostrophe the build adds where a spreadsheet would see a formula (at the start of
+    the cell or of a line in it: :func:`analysis.spreadsheet.inert`)."""
+    return restore(cell)
 
 
 def read_table(path: Path, dates: bool = False) -> pd.DataFrame:

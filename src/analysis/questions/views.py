@@ -9,11 +9,14 @@ without re-executing the notebook. Every table that shows a number carries its `
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 
 import pandas as pd
 
+from ..spreadsheet import csv_text, inert
 from . import dataset as ds
 from .plots import crisp_inline_figures, format_value, seaborn_theme
 
@@ -26,9 +29,6 @@ OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_
 DATA_MIME = "application/vnd.pingan.data+json"
 # A name becomes a file name on the site: <run_id>/<name>.csv.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Cells a spreadsheet would run as a formula get a leading apostrophe, as in data/processed
-# (analysis.dataset.processed.inert; not imported: the build layer is slow to import).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def start(processed_dir: str = "") -> ds.Dataset:
@@ -111,13 +111,18 @@ def as_columns(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """UTF-8 CSV text, with text cells made inert for spreadsheets."""
+    """CSV text of ``frame`` (LF line ends), as data/processed is written: text cells guarded
+    against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), numbers and dates as pandas
+    writes them, and any cell with a comma, quote or line break quoted."""
     guarded = frame.copy()
     for column in guarded.columns:
         if guarded[column].dtype == object or pd.api.types.is_string_dtype(guarded[column]):
-            guarded[column] = guarded[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_TRIGGERS) else v)
-    return guarded.to_csv(index=False, lineterminator="\n")
+            guarded[column] = guarded[column].map(lambda v: inert(v) if isinstance(v, str) else v)
+    # pandas formats the cells; written with CR LF, its csv writer quotes every cell holding a CR
+    # or LF, so reading it back gives each cell exactly, for csv_text to quote every line break.
+    formatted = guarded.to_csv(index=False, lineterminator="\r\n")
+    header, *rows = csv.reader(io.StringIO(formatted, newline=""))
+    return csv_text(header, rows)
 
 
 def constant_columns(frame: pd.DataFrame, min_rows: int = 4) -> dict[str, str]:

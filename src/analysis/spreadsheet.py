@@ -1,0 +1,75 @@
+"""Text cells and CSV files as spreadsheets and CSV readers take them: line breaks, the formula
+guard, quoting and the byte-order mark.
+
+Shared by the three layers (the build writes ``data/processed``, the notebooks carry the data behind
+their tables, the site offers downloads), so that each cell is guarded and quoted one way. Standard
+library only: notebooks import it without loading the build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+# What str.splitlines() breaks a line at (Python's "universal newlines" plus VT, FF, the file,
+# group and record separators, NEL, and the Unicode line and paragraph separators; \r\n is one
+# break). Any of them in a cell makes some reader start a new line or record.
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
+
+# The first characters of a cell a spreadsheet would run as a formula (OWASP, "CSV Injection":
+# =, +, -, @, tab, carriage return).
+FORMULA_TRIGGERS = "=+-@\t\r"
+_TRIGGER = f"[{re.escape(FORMULA_TRIGGERS)}]"
+# A line start: the start of the cell or the end of a line break (\r\n counted once).
+_LINE_START = f"(?:\\A|\\r\\n|{_LINE_BREAK.pattern})"
+# Guarded: a line that begins with a trigger, or with apostrophes then a trigger (one more
+# apostrophe keeps the guard reversible: '=x is written ''=x and read back as '=x).
+_UNGUARDED = re.compile(f"{_LINE_START}(?='*{_TRIGGER})")
+_GUARDED = re.compile(f"({_LINE_START})'(?='*{_TRIGGER})")
+
+# A cell is quoted when it holds the delimiter, the quote character or any line break (RFC 4180
+# asks it for CR and LF; csv.writer quotes only the characters of its own line terminator, so with
+# "\n" it let a lone "\r" out bare, and a reader split the record there).
+_NEEDS_QUOTES = re.compile(f'[,"{re.escape(LINE_BREAKS)}]')
+
+# Excel reads a CSV file without a byte-order mark in the machine's legacy code page (GBK under
+# Chinese settings), so UTF-8 Chinese opens garbled; with the mark, Excel and LibreOffice read UTF-8.
+SPREADSHEET_ENCODING = "utf-8-sig"
+
+
+def line_break(cell: str) -> str | None:
+    """The first line-break character in ``cell`` (one of ``LINE_BREAKS``), or None."""
+    found = _LINE_BREAK.search(cell)
+    return found.group(0) if found else None
+
+
+def inert(cell: str) -> str:
+    """``cell`` with an apostrophe added at the start of each of its lines that a spreadsheet would
+    run as a formula: a line beginning with = + - @ tab or carriage return (OWASP CSV injection),
+    or with apostrophes followed by one of them. :func:`restore` undoes it exactly."""
+    return _UNGUARDED.sub(lambda m: m.group(0) + "'", cell)
+
+
+def restore(cell: str) -> str:
+    """The text :func:`inert` was given: the apostrophe it added at a line start is removed."""
+    return _GUARDED.sub(r"\1", cell)
+
+
+def csv_record(cells: Sequence[str]) -> str:
+    """One CSV record ending in LF: comma-delimited, a cell quoted (its quotes doubled) when it
+    holds a comma, a quote or a line break, so that every cell reads back as one cell."""
+    if len(cells) == 1 and cells[0] == "":
+        return '""\n'  # an empty single-cell record would read back as a blank line: no record
+    return ",".join('"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c
+                    for c in cells) + "\n"
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A CSV file of text cells (written as given: guard them with :func:`inert` first)."""
+    return csv_record(header) + "".join(csv_record(row) for row in rows)
+
+
+def download_bytes(text: str) -> bytes:
+    """CSV text as a file for spreadsheets: UTF-8 preceded by the byte-order mark (EF BB BF)."""
+    return text.encode(SPREADSHEET_ENCODING)
