@@ -521,3 +521,50 @@ def derivable_values(quote: str, measure: str) -> set[tuple[Decimal, str, Decima
         value, high = signed_value(mention, measure)
         found.add((value, mention.qualifier, high))
     return found
+
+
+# English direction words, for cited pages in English (a government site's English edition).
+ENGLISH_DIRECTIONS = {"fell": -1, "decreased": -1, "declined": -1, "dropped": -1, "down": -1,
+                      "rose": 1, "increased": 1, "grew": 1, "up": 1}
+_PRINTED_DIRECTION = re.compile(
+    "(?:" + "|".join(sorted(DECREASE_WORDS + INCREASE_WORDS + ("降", "升"), key=len, reverse=True))
+    + ")(?:了)?(?:到|至|为)?")
+# What a number as printed may hold besides the number: nothing but its qualifier and multiplier
+# characters (checked by parsing it as exactly one number expression).
+
+
+def derive_printed(number: str, direction: str, measure: str) -> tuple[Decimal, str, Decimal | None]:
+    """(value, qualifier, value_high) of a cited number, from the number as printed and the
+    direction word printed before it, exactly as a quote's number is read.
+
+    ``derive_printed("23.8%", "下降", "relative_change_pct")`` → (-23.8, "exact", None);
+    ``derive_printed("2倍", "增长", ...)`` → (200, ...); ``derive_printed("3倍", "增长到", ...)`` →
+    (200, ...); an empty number with measure ``zero_claim`` → (0, "exact", None).
+
+    Raises :class:`NumberParseError` when ``number`` holds more than one number expression with
+    its qualifier and multiplier characters (a word, a unit, a sentence), or ``direction`` is not
+    a direction word (下降, 增长, 增长到, 降, English fell/rose …).
+    """
+    if direction and not (_PRINTED_DIRECTION.fullmatch(direction) or direction.lower() in ENGLISH_DIRECTIONS):
+        raise NumberParseError(f"not a direction word: {direction!r} (下降, 上升, 增长到, fell, rose …)")
+    if not number:
+        if measure == "zero_claim":
+            return Decimal(0), "exact", None
+        raise NumberParseError("the number as printed is empty (only a zero claim written in words "
+                               "may leave it empty)")
+    if number in ("零", "0") and measure == "zero_claim":
+        return Decimal(0), "exact", None
+    if direction and direction.lower() not in ENGLISH_DIRECTIONS:
+        text = direction.translate(_TRADITIONAL) + number
+        found = [m for m in find_mentions(text) if not m.is_zero_claim]
+        if len(found) != 1 or (found[0].start, found[0].end) != (len(direction), len(text)):
+            raise NumberParseError(f"not one number expression: {number!r}")
+        mention = found[0]
+        if mention.direction == 0 and direction.rstrip("了到至为") in ("降", "升"):
+            mention = Mention(**{**mention.__dict__, "direction": -1 if direction[0] == "降" else 1})
+    else:
+        mention = parse_printed(number)
+        if direction:
+            mention = Mention(**{**mention.__dict__, "direction": ENGLISH_DIRECTIONS[direction.lower()]})
+    value, high = signed_value(mention, measure)
+    return value, mention.qualifier, high

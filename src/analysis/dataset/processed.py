@@ -90,12 +90,16 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
     observations = []
     counts: dict[str, int] = {}
-    for row in sorted(t["observations"], key=_obs_sort_key):
+    cited_rows = [Row({**r, "quote": "", "label_numbers": "", "evidence_kind": "cited"}, line=r.line)
+                  for r in t["cited_observations"]]
+    archived_rows = [Row({**r, "evidence_kind": "archived_quote"}, line=r.line) for r in t["observations"]]
+    for row in sorted(archived_rows + cited_rows, key=_obs_sort_key):
+        cited = row["evidence_kind"] == "cited"
         region = regions[row["region_code"]]
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
-        quote_start = data.quote_starts[row["obs_id"]]
+        quote_start = None if cited else data.quote_starts[row["obs_id"]]
         base = ("", "")
         if row["base_period_start"]:
             base = (parse_period(row["base_period_start"])[0].isoformat(),
@@ -104,6 +108,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         observations.append({
             "obs_id": row["obs_id"],
             "source_id": row["source_id"],
+            "evidence_kind": row["evidence_kind"],
             "region_code": row["region_code"],
             "region_name_zh": region["name_zh"],
             "region_name_en": region["name_en"],
@@ -130,16 +135,30 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             if indicator["per_capita"] == "true" and row["scope"] == "region_total" else "",
             "quote": row["quote"],
             "label_numbers": row["label_numbers"],
-            "quote_start": str(quote_start),
-            "quote_end": str(quote_start + len(row["quote"])),
+            "quote_start": "" if cited else str(quote_start),
+            "quote_end": "" if cited else str(quote_start + len(row["quote"])),
+            **{k: row.get(k, "") for k in ("number_as_printed", "direction_as_printed", "survey",
+                                            "locator")},
             "curator_note": row["curator_note"],
         })
 
     sources = []
-    for row in sorted(t["sources"], key=lambda r: r["source_id"]):
+    for row in t["cited_sources"]:
+        sources.append({
+            **{k: "" for k in schema.PROCESSED_SOURCES.field_names},
+            **{k: row[k] for k in ("source_id", "headline", "publisher", "date_published",
+                                   "date_precision", "region_code", "period_start", "period_end",
+                                   "script", "notes", "other_urls", "original_outlet", "source_kind",
+                                   "what_was_read", "lead_id")},
+            "evidence_kind": "cited", "read_at_url": row["url"],
+            "observation_count": str(counts.get(row["source_id"], 0)),
+        })
+    for row in t["sources"]:
         report = data.reports[row["source_id"]]
         sources.append({
+            **{k: "" for k in schema.PROCESSED_SOURCES.field_names},
             **{k: row[k] for k in schema.SOURCES.field_names},
+            "evidence_kind": "archived_quote",
             "text_path": f"{TEXT_DIR}/{row['source_id']}.txt",
             "text_sha256": hashlib.sha256(report.text.encode("utf-8")).hexdigest(),
             "body_start_offset": str(report.body_start),
@@ -158,6 +177,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                              "decided_by": d.by,
                              "context": m.context})
 
+    sources.sort(key=lambda r: r["source_id"])
     out = {"observations": observations, "sources": sources, "mentions": mentions,
            "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
                        for _, r in sorted(regions.items())],
@@ -168,7 +188,8 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
                   schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
                   schema.INDICATOR_SUMS, schema.CENSUS_SOURCES, schema.CENSUS,
-                  schema.CENSUS_EXCEPTIONS, schema.LEXICON, schema.EXCLUSIONS):
+                  schema.CENSUS_EXCEPTIONS, schema.LEXICON, schema.EXCLUSIONS,
+                  schema.CITED_SET_ASIDE, schema.LEADS, schema.LEAD_DECISIONS):
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]

@@ -16,7 +16,16 @@ from .audit import MENTION_KINDS
 # applies.
 EXCLUSION_REASONS = ("date", "review_period", "programme_name", "proper_name", "structural_label",
                      "campaign_attribute", "idiom", "rhetorical", "background", "anecdote_detail",
-                     "duplicate", "other")
+                     "duplicate", "rank", "outside_region", "other")
+# How a number in the dataset is evidenced: a verbatim quote the build finds in an archived text,
+# or the number as printed on a page whose words cannot be archived (a cited source).
+EVIDENCE_KINDS = ("archived_quote", "cited")
+# Why a lead (a public report found, data/raw/leads.csv) was not curated.
+LEAD_SET_ASIDE_REASONS = ("reprint", "single_case", "year_unknowable", "outside_region",
+                          "no_governance_figure", "not_found", "duplicate_lead")
+SOURCE_KINDS = ("government_site", "news_outlet", "reprint_unrelated_site", "forum_post")
+# Whose survey a rate, score or rank of public sentiment comes from (issue: compare only within one).
+SURVEYS = ("provincial", "national", "unknown")
 PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 REGION_CODE = r"^\d{6}(\d{3})?$"
 SLUG = r"^[a-z][a-z0-9_]*$"
@@ -358,6 +367,112 @@ OBSERVATIONS = Table(
      fk("period_basis", "period_bases", "period_basis_code")],
 )
 
+CITED_SOURCES = Table(
+    "cited_sources", "cited_sources.csv",
+    "Cited sources: public reports whose words cannot be archived, described as read",
+    [
+        field("source_id", "string", "Source identifier (unique across sources.csv and this table).",
+              required=True, pattern=SLUG),
+        field("lead_id", "string", "The lead it was found as (leads.csv)."),
+        field("url", "string", "Where the page was read.", required=True, pattern=r"^https?://\S+$"),
+        field("other_urls", "string", "Other addresses of the same article, separated by ' '."),
+        field("original_outlet", "string", "The outlet that first published it, as printed.",
+              required=True),
+        field("publisher", "string", "Who printed it where it was read, as printed.", required=True),
+        field("headline", "string", "Headline as printed (a citation).", required=True),
+        field("date_published", "string", "Publication date as printed (ISO 8601), or empty.",
+              pattern=PARTIAL_DATE),
+        field("date_precision", "string", "Precision of date_published.", required=True,
+              enum=["day", "month", "year", "none"]),
+        field("region_code", "string", "Region the report covers (regions.csv).", required=True),
+        field("period_start", "string", "Start of the period the report reviews.", required=True,
+              pattern=PARTIAL_DATE),
+        field("period_end", "string", "End of the period the report reviews.", required=True,
+              pattern=PARTIAL_DATE),
+        field("script", "string", "Script of the page.", required=True,
+              enum=["Simplified", "Traditional", "English"]),
+        field("source_kind", "string", "What kind of site it was read on.", required=True,
+              enum=list(SOURCE_KINDS)),
+        field("what_was_read", "string",
+              "What of the page was read (the opening as stored, up to which section).", required=True),
+        field("notes", "string", "What is known of the source and judgements made about it."),
+    ],
+    ["source_id"],
+    [fk("region_code", "regions", "region_code")],
+)
+
+CITED_OBSERVATIONS = Table(
+    "cited_observations", "cited_observations.csv",
+    "Observations of cited sources: the number as printed and where it stands, never the words",
+    [
+        *[f for f in OBSERVATIONS.fields if f["name"] not in ("quote", "label_numbers", "curator_note")],
+        field("number_as_printed", "string",
+              "The number as printed, with only its qualifier and multiplier characters (5.2万余, "
+              "22.37%, 近三成, 两三百); empty only for a zero claim written in words. The build "
+              "re-derives value and qualifier from it."),
+        field("direction_as_printed", "string",
+              "For a change: the direction word printed before the number (下降, 增长, 增长到), "
+              "which gives its sign."),
+        field("survey", "string", "For survey results: whose survey (provincial, national, unknown).",
+              enum=list(SURVEYS)),
+        field("locator", "string",
+              "Where the number stands on the page, in the curator's own words.", required=True),
+        OBSERVATIONS.fields[-1],  # curator_note
+    ],
+    ["obs_id"],
+    [fk("source_id", "cited_sources", "source_id"), fk("region_code", "regions", "region_code"),
+     fk("indicator_code", "indicators", "indicator_code"), fk("unit", "units", "unit_code"),
+     fk("qualifier", "qualifiers", "qualifier_code"), fk("scope", "scopes", "scope_code"),
+     fk("period_basis", "period_bases", "period_basis_code")],
+)
+
+CITED_SET_ASIDE = Table(
+    "cited_set_aside", "cited_set_aside.csv",
+    "Every other number in what was read of a cited source, set aside with the reason",
+    [
+        field("source_id", "string", "Cited source (cited_sources.csv).", required=True),
+        field("number_as_printed", "string", "The number as printed (no words).", required=True),
+        field("locator", "string", "Where it stands, in the curator's own words.", required=True),
+        field("reason", "string", "Why it is not an observation.", required=True,
+              enum=list(EXCLUSION_REASONS)),
+        field("note", "string", "What the number is; required when the reason is other."),
+    ],
+    ["source_id", "locator", "number_as_printed"],
+    [fk("source_id", "cited_sources", "source_id")],
+)
+
+LEADS = Table(
+    "leads", "leads.csv", "Public reports of the genre found in stored web pages (the leads)",
+    [
+        field("lead_id", "string", "Working name of the lead.", required=True),
+        field("province", "string", "Hubei or Hunan.", required=True, enum=["Hubei", "Hunan"]),
+        field("region_zh", "string", "Region the figures describe, as seen.", required=True),
+        field("level", "string", "province, prefecture or county.", required=True),
+        field("period_as_seen", "string", "The period the figures cover, as far as seen."),
+        field("published_as_seen", "string", "The date printed, or where it was inferred from."),
+        field("publisher_as_seen", "string", "The outlet and reprinting site, as printed."),
+        field("genre", "string", "Kind of report."),
+        field("url", "string", "Where the page was read."),
+        field("other_urls", "string", "The same article elsewhere."),
+        field("same_article_as", "string", "The archived report it reprints, if any."),
+    ],
+    ["lead_id"],
+)
+
+LEAD_DECISIONS = Table(
+    "lead_decisions", "lead_decisions.csv", "What became of each lead: curated or set aside",
+    [
+        field("lead_id", "string", "The lead (leads.csv).", required=True),
+        field("decision", "string", "curated or set_aside.", required=True,
+              enum=["curated", "set_aside"]),
+        field("reason", "string", "Why a lead was set aside.", enum=list(LEAD_SET_ASIDE_REASONS)),
+        field("source_id", "string", "The cited source made of a curated lead (cited_sources.csv)."),
+        field("note", "string", "What was found, in the curator's own words."),
+    ],
+    ["lead_id"],
+    [fk("lead_id", "leads", "lead_id")],
+)
+
 EXCLUSIONS = Table(
     "exclusions", "exclusions.csv", "Number mentions deliberately not curated, with the reason",
     [
@@ -438,7 +553,8 @@ LEXICON = Table(
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
                            CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS, CENSUS_SOURCES, CENSUS,
-                           CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, EXCLUSIONS,
+                           CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, CITED_SOURCES,
+                           CITED_OBSERVATIONS, CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, EXCLUSIONS,
                            EXPECTED_COUNTS, LEXICON]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
@@ -468,24 +584,56 @@ PROCESSED_REGIONS = _extend(REGIONS, [
     field("population_note", "string", "What a reader should know about the figure."),
 ], insert_after="is_province_administered")
 
-PROCESSED_SOURCES = _extend(SOURCES, [
-    field("text_path", "string", "Normalized text of the report, relative to the data package.",
-          required=True),
-    field("text_sha256", "string", "SHA-256 of the normalized text.", required=True),
-    field("body_start_offset", "integer", "Offset (characters) of the body in the normalized text.",
-          required=True, minimum=0),
-    field("body_end_offset", "integer", "Offset just past the end of the body.", required=True,
-          minimum=0),
-    field("body_characters", "integer", "Length of the body in characters.", required=True,
-          minimum=0),
-    field("observation_count", "integer", "Observations curated from the report.", required=True,
-          minimum=0),
-])
+def _optional(f: dict, description: str | None = None) -> dict:
+    """The field without its required constraint (a column one kind of source leaves empty)."""
+    constraints = {k: v for k, v in f.get("constraints", {}).items() if k != "required"}
+    out = {**f, "description": description or f["description"]}
+    out.pop("constraints", None)
+    return {**out, **({"constraints": constraints} if constraints else {})}
+
+
+_ARCHIVED_ONLY = ("file", "sha256", "body_start", "body_end")
+_EVIDENCE_KIND = field("evidence_kind", "string",
+                       "archived_quote: an archived report whose words the build finds again; "
+                       "cited: a page whose words cannot be archived (the number as printed, "
+                       "its address and a locator).", required=True, enum=list(EVIDENCE_KINDS))
+
+PROCESSED_SOURCES = Table(
+    "sources", "sources.csv", "The sources: archived reports and cited pages",
+    [
+        SOURCES.fields[0], _EVIDENCE_KIND,
+        *[_optional(f, f["description"] + " Archived reports only.") if f["name"] in _ARCHIVED_ONLY
+          else {**f, "constraints": {k: v for k, v in f.get("constraints", {}).items() if k != "enum"}}
+          if f["name"] == "script" else f
+          for f in SOURCES.fields[1:]],
+        field("read_at_url", "string", "Cited sources: where the page was read."),
+        field("other_urls", "string", "Cited sources: other addresses of the same article."),
+        field("original_outlet", "string", "Cited sources: the outlet that first published it."),
+        field("source_kind", "string", "Cited sources: what kind of site it was read on.",
+              enum=list(SOURCE_KINDS)),
+        field("what_was_read", "string", "Cited sources: what of the page was read."),
+        field("lead_id", "string", "Cited sources: the lead it was found as (leads.csv)."),
+        field("text_path", "string", "Archived reports: normalized text, relative to the package."),
+        field("text_sha256", "string", "Archived reports: SHA-256 of the normalized text."),
+        field("body_start_offset", "integer", "Archived reports: offset (characters) of the body in "
+              "the normalized text.", minimum=0),
+        field("body_end_offset", "integer", "Archived reports: offset just past the end of the body.",
+              minimum=0),
+        field("body_characters", "integer", "Archived reports: length of the body in characters.",
+              minimum=0),
+        field("observation_count", "integer", "Observations curated from the source.", required=True,
+              minimum=0),
+    ],
+    ["source_id"],
+    [fk("region_code", "regions", "region_code")],
+)
 
 PROCESSED_OBSERVATIONS = Table(
     "observations", "observations.csv", "Curated observations with labels and derived values",
     [
-        *[f for f in OBSERVATIONS.fields if f["name"] in ("obs_id", "source_id", "region_code")],
+        *[f for f in OBSERVATIONS.fields if f["name"] in ("obs_id", "source_id")],
+        _EVIDENCE_KIND,
+        OBSERVATIONS.fields[2],  # region_code
         field("region_name_zh", "string", "Region, Chinese name.", required=True),
         field("region_name_en", "string", "Region, English name.", required=True),
         field("region_level", "string", "Region level.", required=True),
@@ -514,12 +662,15 @@ PROCESSED_OBSERVATIONS = Table(
               "Value per 10,000 residents (2020 census) where the indicator is a regional total "
               "(per_capita), the number covers the whole region (scope region_total) and the "
               "region's population is known."),
-        field("quote", "string", "The words of the report the number is read from.", required=True),
+        field("quote", "string", "Archived reports: the words of the report the number is read from."),
         field("label_numbers", "string", "Numbers in the quote that are part of what is counted."),
-        field("quote_start", "integer", "Offset (characters) of the quote in the normalized text.",
-              required=True, minimum=0),
-        field("quote_end", "integer", "Offset just past the end of the quote.", required=True,
+        field("quote_start", "integer", "Archived reports: offset (characters) of the quote in the "
+              "normalized text.", minimum=0),
+        field("quote_end", "integer", "Archived reports: offset just past the end of the quote.",
               minimum=0),
+        *[f for f in CITED_OBSERVATIONS.fields
+          if f["name"] in ("number_as_printed", "direction_as_printed", "survey", "locator")
+          for f in [_optional(f, "Cited sources: " + f["description"][0].lower() + f["description"][1:])]],
         OBSERVATIONS.fields[-1],  # curator_note
     ],
     ["obs_id"],
@@ -626,9 +777,13 @@ COMPARISON_MEMBERS = Table(
     [fk("group_id", "comparison_groups", "group_id"), fk("item_id", "comparisons", "item_id")],
 )
 
+# In data/processed, cited sources are rows of sources.csv (evidence_kind cited).
+PROCESSED_CITED_SET_ASIDE = _extend(CITED_SET_ASIDE, [], foreign_keys=[fk("source_id", "sources", "source_id")])
+
 PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES,
                                  INDICATORS, CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS,
                                  CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS,
                                  PROCESSED_REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
+                                 PROCESSED_CITED_SET_ASIDE, LEADS, LEAD_DECISIONS,
                                  EXCLUSIONS, MENTIONS, COMPARISONS, COMPARISON_GROUPS,
                                  COMPARISON_MEMBERS, LEXICON]

@@ -22,7 +22,7 @@ from . import schema
 from .compare import Comparisons, build_comparisons
 from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
                     period_length_years)
-from .numbers import CHANGE_MEASURES, derivable_values, plain_number
+from .numbers import CHANGE_MEASURES, NumberParseError, derivable_values, derive_printed, plain_number
 from .periods import PeriodError, parse_period, publication_day
 from .text import TextDecodingError, decode_utf8, normalize
 
@@ -545,89 +545,125 @@ def period_limit(source: Row) -> tuple[dt.date | None, str]:
 
 
 def _check_observations(data: RawData, problems: list[Problem]) -> None:
-    table = schema.OBSERVATIONS
+    """Archived and cited observations alike: keys, codebook, units, periods and their basis,
+    scope and values. An archived row's value is re-derived from its quote, found once in the
+    article body; a cited row's from the number as printed (and the direction word before it)."""
     indicators = {r["indicator_code"]: r for r in data.tables.get("indicators", [])}
     measures = {r["measure_code"]: r for r in data.tables.get("measures", [])}
-    sources = {r["source_id"]: r for r in data.tables.get("sources", [])}
-    for row in data.tables.get("observations", []):
-        key = row["obs_id"]
+    for table, sources_table in ((schema.OBSERVATIONS, "sources"),
+                                 (schema.CITED_OBSERVATIONS, "cited_sources")):
+        sources = {r["source_id"]: r for r in data.tables.get(sources_table, [])}
+        for row in data.tables.get(table.name, []):
+            _check_observation(data, table, row, sources, indicators, measures, problems)
 
-        def problem(field_: str, message: str) -> None:
-            problems.append(Problem(table.path, row.line, key, field_, message))
 
-        if key and row["source_id"] and not key.startswith(row["source_id"] + "-"):
-            problem("obs_id", f"must start with its source_id {row['source_id']!r} and a hyphen")
-        _check_periods(table, row, "period_start", "period_end", problems)
-        _check_periods(table, row, "base_period_start", "base_period_end", problems)
-        period = _period_of(row, "period_start", "period_end")
-        base = _period_of(row, "base_period_start", "base_period_end")
-        source = sources.get(row["source_id"])
-        indicator = indicators.get(row["indicator_code"])
-        measure = indicator["measure"] if indicator else ""
-        if period and source:
-            _check_period_basis(row, period, source, measure, problem)
+def _check_observation(data: RawData, table: schema.Table, row: Row, sources: dict[str, Row],
+                       indicators: dict[str, Row], measures: dict[str, Row],
+                       problems: list[Problem]) -> None:
+    cited = table is schema.CITED_OBSERVATIONS
+    key = row["obs_id"]
 
-        # Where the quote stands, found once here and used by the audit and the build.
-        report = data.reports.get(row["source_id"])
-        quote = row["quote"]
-        if report is not None and quote:
-            occurrences = report.body.count(quote)
-            if occurrences == 0:
-                where = ("it is outside the article body (page furniture)"
-                         if quote in report.text else "it is not in the normalized text")
-                problem("quote", f"quote not found in the article body of {row['source_id']}: {where}")
-            elif occurrences > 1:
-                problem("quote", f"quote occurs {occurrences} times in the article body of "
-                                 f"{row['source_id']}: lengthen it until it is unique")
-            else:
-                data.quote_starts[key] = report.body_start + report.body.find(quote)
+    def problem(field_: str, message: str) -> None:
+        problems.append(Problem(table.path, row.line, key, field_, message))
 
-        if indicator is None:
-            continue  # reported as an unknown indicator
-        if row["unit"] and row["unit"] != indicator["unit"]:
-            problem("unit", f"{row['unit']!r} disagrees with the codebook: indicator "
-                            f"{row['indicator_code']} is measured in {indicator['unit']!r}")
-        has_base = bool(row["base_period_start"] or row["base_period_end"])
-        if measure in CHANGE_MEASURES and not has_base and not row["curator_note"]:
-            # The text does not always say what a change is measured against; then say so.
-            problem("base_period_start", f"a change ({measure}) needs the base period it compares "
-                                         "with, or a curator_note saying the text gives none")
-        if measure not in CHANGE_MEASURES and has_base:
-            problem("base_period_start", f"only changes have a base period, not a {measure}")
-        if not _NUMBER.match(row["value"]):
-            continue
-        value = Decimal(row["value"])
-        high = _stated_high(row, value, problem)
-        if measure in ("rate", "share") and not 0 <= value <= 100:
-            problem("value", f"a {measure} in percent must lie between 0 and 100, not {row['value']}")
-        if measures.get(measure, {}).get("is_count") == "true" and value < 0:
-            problem("value", f"a count cannot be negative ({row['value']})")
-        if measure == "zero_claim" and value != 0:
-            problem("value", f"a zero claim has the value 0, not {row['value']}")
-        if measure == "change_unspecified" and abs(value) > 100:
-            problem("indicator_code", f"a rate cannot move by {row['value']} percentage points, so "
-                                      "this change can only be relative: use a relative_change_pct "
-                                      "indicator, not change_unspecified")
-        if measure == "duration" and period and indicator["unit"] in _DURATION_DAYS:
-            length = ((period[1] - period[0]).days + 1) / _DURATION_DAYS[indicator["unit"]]
-            if float(value) > length * 1.01:
-                problem("value", f"a duration of {row['value']} {indicator['unit']} does not fit in "
-                                 f"its period {row['period_start']}/{row['period_end']} ({length:.2f} "
-                                 f"{indicator['unit']}): the term of a campaign is a "
-                                 "campaign_attribute exclusion, not an observation")
+    if key and row["source_id"] and not key.startswith(row["source_id"] + "-"):
+        problem("obs_id", f"must start with its source_id {row['source_id']!r} and a hyphen")
+    _check_periods(table, row, "period_start", "period_end", problems)
+    _check_periods(table, row, "base_period_start", "base_period_end", problems)
+    period = _period_of(row, "period_start", "period_end")
+    base = _period_of(row, "base_period_start", "base_period_end")
+    source = sources.get(row["source_id"])
+    indicator = indicators.get(row["indicator_code"])
+    measure = indicator["measure"] if indicator else ""
+    if period and source:
+        _check_period_basis(row, period, source, measure, problem)
 
-        if key not in data.quote_starts:
-            continue  # the quote is not in the body: reported above
-        if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
-            derivable = derivable_values(quote, measure)
-            if (value, row["qualifier"], high) not in derivable:
-                stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
-                problem("value", f"{stated} ({row['qualifier']}) cannot be re-derived from "
-                                 f"the quote {quote!r}: {_describe(derivable)}")
-        if period:
-            labels = frozenset(x.strip() for x in row["label_numbers"].split(";") if x.strip())
-            data.quoted[key] = QuotedObservation(key, data.quote_starts[key], quote, measure, value,
-                                                 row["qualifier"], period, base, labels, high)
+    # Where the quote stands, found once here and used by the audit and the build.
+    report = None if cited else data.reports.get(row["source_id"])
+    quote = "" if cited else row["quote"]
+    if report is not None and quote:
+        occurrences = report.body.count(quote)
+        if occurrences == 0:
+            where = ("it is outside the article body (page furniture)"
+                     if quote in report.text else "it is not in the normalized text")
+            problem("quote", f"quote not found in the article body of {row['source_id']}: {where}")
+        elif occurrences > 1:
+            problem("quote", f"quote occurs {occurrences} times in the article body of "
+                             f"{row['source_id']}: lengthen it until it is unique")
+        else:
+            data.quote_starts[key] = report.body_start + report.body.find(quote)
+
+    if indicator is None:
+        return  # reported as an unknown indicator
+    if row["unit"] and row["unit"] != indicator["unit"]:
+        problem("unit", f"{row['unit']!r} disagrees with the codebook: indicator "
+                        f"{row['indicator_code']} is measured in {indicator['unit']!r}")
+    has_base = bool(row["base_period_start"] or row["base_period_end"])
+    if measure in CHANGE_MEASURES and not has_base and not row["curator_note"]:
+        # The text does not always say what a change is measured against; then say so.
+        problem("base_period_start", f"a change ({measure}) needs the base period it compares "
+                                     "with, or a curator_note saying the text gives none")
+    if measure not in CHANGE_MEASURES and has_base:
+        problem("base_period_start", f"only changes have a base period, not a {measure}")
+    if not _NUMBER.match(row["value"]):
+        return
+    value = Decimal(row["value"])
+    high = _stated_high(row, value, problem)
+    if measure in ("rate", "share") and not 0 <= value <= 100:
+        problem("value", f"a {measure} in percent must lie between 0 and 100, not {row['value']}")
+    if measures.get(measure, {}).get("is_count") == "true" and value < 0:
+        problem("value", f"a count cannot be negative ({row['value']})")
+    if measure == "zero_claim" and value != 0:
+        problem("value", f"a zero claim has the value 0, not {row['value']}")
+    if measure == "change_unspecified" and abs(value) > 100:
+        problem("indicator_code", f"a rate cannot move by {row['value']} percentage points, so "
+                                  "this change can only be relative: use a relative_change_pct "
+                                  "indicator, not change_unspecified")
+    if measure == "duration" and period and indicator["unit"] in _DURATION_DAYS:
+        length = ((period[1] - period[0]).days + 1) / _DURATION_DAYS[indicator["unit"]]
+        if float(value) > length * 1.01:
+            problem("value", f"a duration of {row['value']} {indicator['unit']} does not fit in "
+                             f"its period {row['period_start']}/{row['period_end']} ({length:.2f} "
+                             f"{indicator['unit']}): the term of a campaign is a "
+                             "campaign_attribute exclusion, not an observation")
+
+    if cited:
+        _check_printed(row, measure, value, high, problem)
+        return
+    if key not in data.quote_starts:
+        return  # the quote is not in the body: reported above
+    if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
+        derivable = derivable_values(quote, measure)
+        if (value, row["qualifier"], high) not in derivable:
+            stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
+            problem("value", f"{stated} ({row['qualifier']}) cannot be re-derived from "
+                             f"the quote {quote!r}: {_describe(derivable)}")
+    if period:
+        labels = frozenset(x.strip() for x in row["label_numbers"].split(";") if x.strip())
+        data.quoted[key] = QuotedObservation(key, data.quote_starts[key], quote, measure, value,
+                                             row["qualifier"], period, base, labels, high)
+
+
+def _check_printed(row: Row, measure: str, value: Decimal, high: Decimal | None, problem) -> None:
+    """A cited row's value, qualifier and range are what its number as printed says, with the
+    sign of the direction word printed before it; the cell holds nothing but the number."""
+    number, direction = row["number_as_printed"], row["direction_as_printed"]
+    try:
+        derived = derive_printed(number, direction, measure)
+    except NumberParseError as exc:
+        field_ = "direction_as_printed" if str(exc).startswith("not a direction") else "number_as_printed"
+        problem(field_, f"{exc}: number_as_printed holds only the number with its qualifier and "
+                        "multiplier characters (5.2万余, 22.37%, 近三成, 两三百); a direction word goes "
+                        "in direction_as_printed; no other words of the page")
+        return
+    if measure in CHANGE_MEASURES and value != 0 and not direction:
+        problem("direction_as_printed", "a change needs the direction word printed before its number "
+                                        "(下降, 上升, 增长 …), which gives its sign")
+        return
+    if row["qualifier"] and derived != (value, row["qualifier"], high):
+        stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
+        problem("value", f"{stated} ({row['qualifier']}) is not what {direction + number!r} says: "
+                         f"{_describe({derived})}")
 
 
 def _stated_high(row: Row, value: Decimal, problem) -> Decimal | None:
@@ -677,6 +713,86 @@ def _check_period_basis(row: Row, period: tuple[dt.date, dt.date], source: Row, 
         elif not row["period_start"] == row["period_end"] == day.isoformat():
             problem("period_basis", f"publication_date means the day {day}, not "
                                     f"{row['period_start']}/{row['period_end']}")
+
+
+# A number set aside from a cited page is a number, not words: short, and without the punctuation
+# that ends or divides a clause.
+_SET_ASIDE_MAX_CHARS = 20
+_CLAUSE_PUNCTUATION = re.compile(r"[,，。;；!！?？、“”\"]")
+
+
+def _check_cited_sources(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """One id per source across both tables; no article twice (same outlet, headline and date as
+    an archived report or another cited source); set-aside cells hold numbers, not words."""
+    archived = {r["source_id"]: r for r in tables["sources"]}
+    seen: dict[tuple[str, str, str], str] = {}
+    for row in tables["sources"]:
+        seen.setdefault((row["publisher"], row["headline"], row["date_published"][:10]), row["source_id"])
+    for row in tables["cited_sources"]:
+        where = (schema.CITED_SOURCES.path, row.line, row["source_id"])
+        if row["source_id"] in archived:
+            problems.append(Problem(*where, "source_id", f"{row['source_id']!r} is already an archived "
+                                                         "report's id (sources.csv)"))
+        headline, date = row["headline"], row["date_published"][:10]
+        for outlet in {row["original_outlet"], row["publisher"]}:
+            other = seen.get((outlet, headline, date))
+            if other and other != row["source_id"]:
+                problems.append(Problem(*where, "headline", f"the same article as {other} (same outlet "
+                                                            f"{outlet!r}, headline and date): cite it once, "
+                                                            "and list this address in other_urls"))
+                break
+        for outlet in {row["original_outlet"], row["publisher"]}:
+            seen.setdefault((outlet, headline, date), row["source_id"])
+        for archived_row in tables["sources"]:
+            if archived_row["headline"] == headline and archived_row["date_published"][:10] == date:
+                problems.append(Problem(*where, "headline", f"the same article as the archived report "
+                                                            f"{archived_row['source_id']}: quote it there"))
+    for row in tables["cited_set_aside"]:
+        where = (schema.CITED_SET_ASIDE.path, row.line, f"{row['source_id']}, {row['locator']}")
+        cell = row["number_as_printed"]
+        if len(cell) > _SET_ASIDE_MAX_CHARS or _CLAUSE_PUNCTUATION.search(cell):
+            problems.append(Problem(*where, "number_as_printed",
+                                    f"{cell[:24]!r}: holds words, not a number as printed (at most "
+                                    f"{_SET_ASIDE_MAX_CHARS} characters, no clause punctuation)"))
+        if row["reason"] == "other" and not row["note"]:
+            problems.append(Problem(*where, "note", "a number set aside for 'other' needs a note"))
+
+
+def _check_leads(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """Every lead is decided: curated into the cited source that names it, or set aside with a
+    reason; a reprint of an archived report is set aside as one."""
+    decisions = {r["lead_id"]: r for r in tables["lead_decisions"]}
+    cited = {r["source_id"]: r for r in tables["cited_sources"]}
+    for lead in tables["leads"]:
+        if lead["lead_id"] not in decisions:
+            problems.append(Problem(schema.LEADS.path, lead.line, lead["lead_id"], "lead_id",
+                                    "no decision in lead_decisions.csv (curated or set_aside)"))
+    leads = {r["lead_id"]: r for r in tables["leads"]}
+    for row in tables["lead_decisions"]:
+        where = (schema.LEAD_DECISIONS.path, row.line, row["lead_id"])
+        if row["decision"] == "curated":
+            source = cited.get(row["source_id"])
+            if source is None:
+                problems.append(Problem(*where, "source_id", f"a curated lead names its cited source; "
+                                                             f"{row['source_id']!r} is not one"))
+            elif source["lead_id"] != row["lead_id"]:
+                problems.append(Problem(*where, "source_id", f"{row['source_id']} names the lead "
+                                                             f"{source['lead_id']!r}, not this one"))
+            if row["reason"]:
+                problems.append(Problem(*where, "reason", "a curated lead has no set-aside reason"))
+        elif row["decision"] == "set_aside":
+            if not row["reason"]:
+                problems.append(Problem(*where, "reason", "a lead set aside needs a reason"))
+            if row["source_id"]:
+                problems.append(Problem(*where, "source_id", "a lead set aside has no source"))
+        lead = leads.get(row["lead_id"])
+        if lead and lead["same_article_as"] and row["reason"] != "reprint":
+            problems.append(Problem(*where, "reason", f"the lead reprints an archived report "
+                                                      f"({lead['same_article_as']}): set it aside as a reprint"))
+    for source in tables["cited_sources"]:
+        if source["lead_id"] and source["lead_id"] not in leads:
+            problems.append(Problem(schema.CITED_SOURCES.path, source.line, source["source_id"],
+                                    "lead_id", f"unknown lead {source['lead_id']!r} (leads.csv)"))
 
 
 def _check_audit(data: RawData, problems: list[Problem]) -> None:
@@ -773,8 +889,10 @@ _SHORT_OBS_REFERENCE = re.compile(r"\bobs\.? ?-?\d{2,}")
 def _check_note_references(data: RawData, problems: list[Problem]) -> None:
     """Notes name observations by their full obs_id, and only ones that exist: a note pointing at
     a removed row misleads whoever reads it next."""
-    known = {r["obs_id"] for r in data.tables.get("observations", [])}
-    for table, column in ((schema.OBSERVATIONS, "curator_note"), (schema.EXCLUSIONS, "note")):
+    known = {r["obs_id"] for name in ("observations", "cited_observations")
+             for r in data.tables.get(name, [])}
+    for table, column in ((schema.OBSERVATIONS, "curator_note"), (schema.CITED_OBSERVATIONS, "curator_note"),
+                          (schema.EXCLUSIONS, "note")):
         for row in data.tables.get(table.name, []):
             note = row[column]
             for ref in _OBS_ID.findall(note):
@@ -840,14 +958,17 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_concepts(tables, problems)
     _check_indicators(tables, problems)
     _check_lexicon(tables["lexicon"], problems)
-    for row in tables["sources"]:
-        _check_periods(schema.SOURCES, row, "period_start", "period_end", problems)
-        review_end = _period_of(row, "period_start", "period_end")
-        day = publication_day(row["date_published"]) if row["date_published"] else None
-        if review_end and day and review_end[1] > day:
-            problems.append(Problem(schema.SOURCES.path, row.line, row["source_id"], "period_end",
-                                    f"the review period ends {review_end[1]}, after the report was "
-                                    f"published ({row['date_published'][:10]})"))
+    for table in (schema.SOURCES, schema.CITED_SOURCES):
+        for row in tables[table.name]:
+            _check_periods(table, row, "period_start", "period_end", problems)
+            review_end = _period_of(row, "period_start", "period_end")
+            day = publication_day(row["date_published"]) if row["date_published"] else None
+            if review_end and day and review_end[1] > day:
+                problems.append(Problem(table.path, row.line, row["source_id"], "period_end",
+                                        f"the review period ends {review_end[1]}, after the report was "
+                                        f"published ({row['date_published'][:10]})"))
+    _check_cited_sources(tables, problems)
+    _check_leads(tables, problems)
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
