@@ -45,5 +45,20 @@ def test_add_source_refusals_are_one_line(raw_copy, tmp_path, capsys):
     report = tmp_path / "r.txt"
     report.write_text("2025年,全县。\n", encoding="utf-8")
     code, lines = run([*ADD, str(report), "--region", "999999", "--raw", str(raw_copy)], capsys)
-    assert code == 1 and lines == ["python -m analysis add-source: unknown region '999999': add it to "
-                                   "regions.csv first"]
+    assert code == 1 and lines == ["python -m analysis add-source: unknown region '999999': neither "
+                                   "regions.csv nor census_2020.csv lists it; add it to regions.csv first"]
+
+
+def test_add_source_says_what_it_detected_and_added(raw_copy, tmp_path, capsys):
+    from pathlib import Path
+
+    example = Path(__file__).parent / "fixtures" / "example_report.txt"
+    code = main([*ADD, str(example), "--region", "421122", "--raw", str(raw_copy),
+                 "--body-start", "2024年,示例县", "--body-end", "(示例县融媒体中心)"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0] == ("added region 421122 红安县 (county, parent 421100) to regions.csv from "
+                      "census_2020.csv: write its English name (name_en) there; the build requires it")
+    assert out[1] == ("Script detected: Simplified (0 Traditional and 37 Simplified forms "
+                      "among 101 Han characters).")
+    assert out[2].startswith("archived example_report.txt as x_2024; candidates to curate: ")

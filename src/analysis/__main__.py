@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         add.add_argument(f"--{option}", default="")
     add.add_argument("--date-precision", default="none",
                      choices=["second", "minute", "day", "month", "year", "none"])
-    add.add_argument("--script", default="Simplified", choices=["Simplified", "Traditional"])
+    add.add_argument("--script", default=None, choices=["Simplified", "Traditional"],
+                     help="the report's script (default: detected from its characters)")
     add.add_argument("--raw", type=Path, default=RAW_DIR)
     diff_cmd = commands.add_parser("diff", help="what changed in the dataset since a git revision")
     diff_cmd.add_argument("rev")
@@ -86,7 +87,7 @@ def _dispatch(args) -> int:
         from .dataset.curation import AddSourceError, add_source
 
         try:
-            sheet = add_source(args.file, source_id=args.source_id, headline=args.headline,
+            added = add_source(args.file, source_id=args.source_id, headline=args.headline,
                                publisher=args.publisher, region_code=args.region,
                                period_start=args.period_start, period_end=args.period_end,
                                date_published=args.date_published, date_precision=args.date_precision,
@@ -94,7 +95,14 @@ def _dispatch(args) -> int:
                                body_start=args.body_start, body_end=args.body_end, raw_dir=args.raw)
         except AddSourceError as exc:
             raise CommandError(str(exc)) from None
-        print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {sheet}")
+        for region in added.regions_added:
+            print(f"added region {region['region_code']} {region['name_zh']} ({region['level']}, parent "
+                  f"{region['parent_code']}) to regions.csv from census_2020.csv: write its English "
+                  "name (name_en) there; the build requires it")
+        print(added.script_note)
+        for notice in added.notices:
+            print(f"notice: {notice}")
+        print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {added.sheet}")
         return 0
     if args.command == "diff":
         from .dataset.curation import diff

@@ -10,18 +10,22 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import NamedTuple
 
 from . import schema
 from .audit import extract_mentions
 from ..config import PROJ_ROOT
 from ..spreadsheet import line_break
 from .periods import PeriodError, parse_period
-from .text import TextDecodingError, decode_utf8, normalize, normalize_fragment
+from .text import (TextDecodingError, decode_marker, decode_utf8, detect_script, encode_marker,
+                   normalize, normalize_fragment)
 
 CANDIDATES_DIR = PROJ_ROOT / "build" / "candidates"
-_CLAUSE = re.compile(r"[^,。;!?\n,;]+")
+_CANDIDATE_EXTRAS = ["mention", "kind", "suggested_exclusion", "quote_occurrences"]
 # Words that end most indicator names without naming the concept (数 = "number of").
 _NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿")
 _NAME_TAIL = re.compile(r"(变化率|变化|数|率|人数|次数|期限|年数|零发生)$")
@@ -57,28 +61,187 @@ def suggest_indicator(clause: str, indicators: list[dict[str, str]]) -> str:
     return best
 
 
-def _unique_clause(body: str, start: int, end: int) -> str:
-    """The clause (between punctuation marks) around [start, end), widened until unique."""
-    lo = max((m.end() for m in re.finditer(r"[,。;!?\n,;]", body[:start])), default=0)
-    hi_match = re.search(r"[,。;!?\n,;]", body[end:])
-    hi = end + hi_match.start() if hi_match else len(body)
-    while body.count(body[lo:hi]) > 1 and (lo > 0 or hi < len(body)):
-        lo, hi = max(0, lo - 1), min(len(body), hi + 1)
-    return body[lo:hi]
+# Clause and sentence boundaries in normalized text (NFKC has made ，；！？ half-width).
+_CLAUSE_END = re.compile(r"[,。;!?\n,;]")
+_SENTENCE_END = re.compile(r"[。!?\n]")
+
+
+def _unique_clause(body: str, start: int, end: int,
+                   repeated: Sequence[tuple[int, int]] = ()) -> tuple[str, int]:
+    """The quote for the mention at [start, end) of ``body``, and how often it occurs in the body.
+
+    The clause around the mention (between punctuation marks), widened a whole clause at a time
+    (never mid-word) until it occurs once in the body, never beyond its sentence (and the full
+    stop that ends it), and not at all
+    inside ``repeated`` spans of the body (a paragraph and its repeat: widening there would only
+    reach the words that happen to differ, often a whole paragraph away). When no such quote is
+    unique, the clause itself is returned with its count (more than 1): the curator must choose
+    the words that tell the occurrences apart, or start the body after the repeat.
+    """
+    lo = max((m.end() for m in _CLAUSE_END.finditer(body, 0, start)), default=0)
+    hi_match = _CLAUSE_END.search(body, end)
+    hi = hi_match.start() if hi_match else len(body)
+    clause = body[lo:hi]
+    if any(a <= lo and hi <= b for a, b in repeated):
+        return clause, body.count(clause)
+    sentence_lo = max((m.end() for m in _SENTENCE_END.finditer(body, 0, start)), default=0)
+    sentence_end = _SENTENCE_END.search(body, end)
+    sentence_hi = sentence_end.start() if sentence_end else len(body)
+    # Last of all, the full stop that ends the sentence: 全县化解纠纷12起,成效明显。 is unique
+    # where 全县化解纠纷12起,成效明显,群众满意 follows.
+    full_stop = sentence_hi + 1 if sentence_hi < len(body) and body[sentence_hi] in "。!?" else sentence_hi
+    while body.count(body[lo:hi]) > 1 and (lo > sentence_lo or hi < full_stop):
+        if hi < sentence_hi:  # the next clause first: it usually says what was counted
+            following = _CLAUSE_END.search(body, hi + 1, sentence_hi)
+            hi = following.start() if following else sentence_hi
+        elif lo > sentence_lo:
+            lo = max((m.end() for m in _CLAUSE_END.finditer(body, sentence_lo, lo - 1)),
+                     default=sentence_lo)
+        else:
+            hi = full_stop
+    if body.count(body[lo:hi]) > 1:
+        return clause, body.count(clause)
+    return body[lo:hi], 1
+
+
+# A paragraph shorter than this repeated at the head of a later one is a heading, not a summary.
+MIN_REPEATED_PARAGRAPH = 20
+# A summary often ends in an ellipsis, or carries a label: 【摘要】, 摘要:, 导读:.
+_SUMMARY_LABEL = re.compile(r"^(?:【[^】]{1,6}】|[\u4e00-\u9fff]{1,4}:)")
+_ELLIPSIS = re.compile(r"(?:…|\.{3,})+$")
+
+
+class Repeat(NamedTuple):
+    """A paragraph repeated by a later one: 1-based line numbers in the normalized text, whether
+    the later line is the same text (or only begins with it), and the offsets of the repeated
+    text in each line."""
+
+    earlier: int
+    later: int
+    whole: bool
+    earlier_span: tuple[int, int]
+    later_span: tuple[int, int]
+
+    def describe(self) -> str:
+        return (f"line {self.later} repeats line {self.earlier}" + ("" if self.whole else " as its beginning")
+                + " (a summary repeating the lead paragraph?)")
+
+
+def repeated_paragraphs(normalized: str) -> list[Repeat]:
+    """Paragraphs (lines of the normalized text) whose text, without a summary label or a trailing
+    ellipsis and at least ``MIN_REPEATED_PARAGRAPH`` characters long, equals a later line or
+    begins it: what a page whose summary repeats its lead paragraph looks like. Each earlier line
+    is paired with the first later line that repeats it."""
+    lines = normalized.splitlines()
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for i, line in enumerate(lines):
+        label = _SUMMARY_LABEL.match(line)
+        core = _ELLIPSIS.sub("", line[label.end() if label else 0 :])
+        if len(core) < MIN_REPEATED_PARAGRAPH:
+            continue
+        for j in range(i + 1, len(lines)):
+            if lines[j].startswith(core):
+                core_start = starts[i] + (label.end() if label else 0)
+                found.append(Repeat(i + 1, j + 1, lines[j] == core, (core_start, core_start + len(core)),
+                                    (starts[j], starts[j] + len(core))))
+                break
+    return found
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _marker_at(normalized: str, line: int) -> str:
+    """The shortest words (at least 8 characters) that begin ``line`` (1-based) and occur once in
+    the text; when the whole line occurs twice, words reaching back over the line break before it."""
+    lines = normalized.splitlines()
+    pos = sum(len(x) + 1 for x in lines[: line - 1])
+    for length in range(8, len(lines[line - 1]) + 1):
+        if normalized.count(normalized[pos : pos + length]) == 1:
+            return normalized[pos : pos + length]
+    for back in range(2, pos + 1):  # from the previous line's last character: a marker that
+        # began with the line break would lose it to normalization
+        if normalized.count(normalized[pos - back : pos + 8]) == 1:
+            return normalized[pos - back : pos + 8]
+    return ""
+
+
+@dataclass(frozen=True)
+class AddedSource:
+    """What add-source did: the candidate sheet, the script used and how it was decided, the
+    regions added to regions.csv from the census, and notices for the curator."""
+
+    sheet: Path
+    script: str
+    script_note: str
+    regions_added: list[dict[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def regions_from_census(region_code: str, regions: list[dict[str, str]], raw: Path,
+                        source_id: str) -> list[dict[str, str]]:
+    """The regions.csv rows to add so that ``region_code`` is known: the region and any ancestor
+    regions.csv lacks, ancestors first, from census_2020.csv's denominator row (name_zh, level,
+    parent_code). Empty when regions.csv lists the region already.
+
+    ``name_en`` is left empty for the curator (a romanization is a judgement: 随县 is "Sui County",
+    not "Suixian"); the build refuses the row until it is written. ``is_province_administered``
+    is true for a county whose parent is a province (天门, 仙桃), as the schema defines it.
+    Raises AddSourceError for a code neither file lists, or one the census gives at a level
+    regions.csv does not have (a functional zone such as 龙感湖管理区).
+    """
+    known = {r["region_code"] for r in regions}
+    _, census_rows = _read_csv(raw / schema.CENSUS.path)
+    census = {r["region_code"]: r for r in census_rows if r["is_denominator"] == "true"}
+    levels = next(f for f in schema.REGIONS.fields if f["name"] == "level")["constraints"]["enum"]
+    added: list[dict[str, str]] = []
+    code = region_code
+    while code and code not in known:
+        row = census.get(code)
+        if row is None:
+            raise AddSourceError(f"unknown region {code!r}: neither regions.csv nor {schema.CENSUS.path} "
+                                 "lists it; add it to regions.csv first")
+        if row["level"] not in levels:
+            raise AddSourceError(f"region {code!r} ({row['name_zh']}) is a {row['level']} in "
+                                 f"{schema.CENSUS.path}, a level regions.csv does not have "
+                                 f"({', '.join(levels)}): add it to regions.csv by hand")
+        parent = row["parent_code"]
+        added.insert(0, {
+            "region_code": code, "name_zh": row["name_zh"], "name_en": "", "level": row["level"],
+            "parent_code": parent,
+            "is_province_administered": str(row["level"] == "county" and parent.endswith("0000")).lower(),
+            "note": f"Added by add-source for {source_id} from {schema.CENSUS.path} (name, level, "
+                    "parent); name_en to be written by the curator.",
+        })
+        code = parent
+    return added
 
 
 def add_source(file: Path, *, source_id: str, headline: str, publisher: str, region_code: str,
                period_start: str, period_end: str, date_published: str = "",
                date_precision: str = "none", original_url: str = "", byline: str = "",
-               script: str = "Simplified", body_start: str = "", body_end: str = "",
-               raw_dir: Path | None = None, candidates_dir: Path = CANDIDATES_DIR) -> Path:
+               script: str | None = None, body_start: str = "", body_end: str = "",
+               raw_dir: Path | None = None, candidates_dir: Path = CANDIDATES_DIR) -> AddedSource:
     """Archive ``file`` under raw/reports, add its sources row, write a candidate sheet.
 
-    Refuses, writing nothing: a file that is not UTF-8 text, one already archived (same
-    checksum), an unknown region, a source_id already used, a period that is not a date, a
-    body marker that is not found exactly once after the same normalization as the text (markers
-    are normalized too: a full-width comma typed as printed finds the half-width one), and a
-    line break in any value (headline, publisher...). Returns the path of the candidate sheet.
+    ``script`` ("Simplified" or "Traditional") overrides the script detected from the text
+    (:func:`analysis.dataset.text.detect_script`); either way the decision and its counts are
+    recorded in the sources row's notes. A region that regions.csv lacks but census_2020.csv has
+    is added to regions.csv (see :func:`regions_from_census`).
+
+    Refuses (AddSourceError), writing nothing: a file that is not UTF-8 text, one already
+    archived (same checksum), a region neither regions.csv nor the census knows, a source_id
+    already used, a period that is not a date, a script neither given nor detectable (mixed, or
+    too few telling characters), and a body marker that is not found exactly once after the same
+    normalization as the text (markers are normalized too: a full-width comma typed as printed
+    finds the half-width one; a marker found twice because a paragraph is repeated names the
+    lines and the words that begin the later one), and a line break in any value (headline,
+    publisher...). Returns what was done (:class:`AddedSource`),
+    with a notice for a repeated paragraph left inside the body.
     """
     raw = Path(raw_dir) if raw_dir else PROJ_ROOT / "data" / "raw"
     file = Path(file)
@@ -100,14 +263,23 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
             raise AddSourceError(f"source_id {source_id!r} is already used by {row['file']}")
     if not re.fullmatch(r"[a-z][a-z0-9_]*", source_id):
         raise AddSourceError(f"source_id {source_id!r}: use lower-case letters, digits and _")
-    _, regions = _read_csv(raw / schema.REGIONS.path)
-    if region_code not in {r["region_code"] for r in regions}:
-        raise AddSourceError(f"unknown region {region_code!r}: add it to regions.csv first")
+    region_header, regions = _read_csv(raw / schema.REGIONS.path)
+    new_regions = regions_from_census(region_code, regions, raw, source_id)
     for name, value in (("period-start", period_start), ("period-end", period_end)):
         try:
             parse_period(value)
         except PeriodError as exc:
             raise AddSourceError(f"--{name}: {exc}") from None
+    evidence = detect_script(text)
+    if script is None:
+        if not evidence.script:
+            raise AddSourceError(f"{file}: script {evidence.describe()}: give --script Simplified "
+                                 "or --script Traditional")
+        script, script_note = evidence.script, f"Script detected: {evidence.describe()}."
+    elif script not in ("Simplified", "Traditional"):
+        raise AddSourceError(f"--script {script!r}: expected Simplified or Traditional")
+    else:
+        script_note = f"Script given with --script: {script} (detected: {evidence.describe()})."
     target = raw / "reports" / file.name
     if target.exists():
         raise AddSourceError(f"{target} exists with other content: rename the file")
@@ -123,31 +295,54 @@ def add_source(file: Path, *, source_id: str, headline: str, publisher: str, reg
         "publisher": publisher, "byline": byline, "date_published": date_published,
         "date_precision": date_precision, "original_url": original_url, "region_code": region_code,
         "period_start": period_start, "period_end": period_end, "script": script,
-        "body_start": body_start, "body_end": body_end,
-        "notes": "Added with add-source; check body_start and body_end.",
+        "body_start": encode_marker(body_start), "body_end": encode_marker(body_end),
+        "notes": f"Added with add-source; check body_start and body_end. {script_note}",
     }
     for name, value in row.items():
         found = line_break(value)
         if found:  # validation refuses it in a raw cell: refuse before writing anything
             raise AddSourceError(f"--{name.replace('_', '-')}: line break {found!r} "
                                  f"(U+{ord(found):04X}): a raw cell is one line")
+    for region in new_regions:
+        _append_row(raw / schema.REGIONS.path, region_header, region)
     shutil.copyfile(file, target)
     _append_row(raw / schema.SOURCES.path, header, row)
-    return write_candidates(source_id, normalized, body_start, body_end, region_code,
-                            period_start, period_end, raw, candidates_dir)
+    sheet = write_candidates(source_id, normalized, body_start, body_end, region_code,
+                             period_start, period_end, raw, candidates_dir)
+    first = _line_of(normalized, normalized.find(body_start))
+    last = _line_of(normalized, normalized.find(body_end))
+    notices = [f"{repeat.describe()}, both inside the body: each figure there is a candidate "
+               f"twice and its quote is not unique; to start the body at line {repeat.later}, give "
+               f"--body-start '{encode_marker(_marker_at(normalized, repeat.later))}'"
+               for repeat in repeated_paragraphs(normalized)
+               if first <= repeat.earlier and repeat.later <= last]
+    return AddedSource(sheet, script, script_note, new_regions, notices)
 
 
 def _marker(normalized: str, option: str, given: str, default: str, file: Path, script: str) -> str:
-    """The marker as it stands in the normalized text, found exactly once, or a refusal."""
-    marker = normalize_fragment(given, script) if given else default
+    """The marker as it stands in the normalized text, found exactly once, or a refusal; a marker
+    found in a paragraph and in its repeat says which lines repeat and, for the body start,
+    the words that begin the later line (where the body starts)."""
+    marker = normalize_fragment(decode_marker(given), script) if given else default
     count = normalized.count(marker) if marker else 0
     if count != 1:
         if given:
             shown = repr(given) + (f" (normalized: {marker!r})" if marker != given else "")
         else:
             shown = f"(not given; the default {marker!r} is the start or end of the file)"
+        why = ""
+        if count > 1:
+            found_on = {_line_of(normalized, m.start()) for m in re.finditer(re.escape(marker), normalized)}
+            repeats = [r for r in repeated_paragraphs(normalized)
+                       if r.earlier in found_on and r.later in found_on]
+            if repeats:
+                why = f" ({repeats[0].describe()}"
+                if option == "body-start":
+                    why += (f"; the body starts at line {repeats[0].later}: --body-start "
+                            f"'{encode_marker(_marker_at(normalized, repeats[0].later))}' occurs once")
+                why += ")"
         raise AddSourceError(f"--{option} {shown} occurs {count} times in the normalized text of "
-                             f"{file.name}; give words that occur exactly once")
+                             f"{file.name}; give words that occur exactly once{why}")
     return marker
 
 
@@ -176,15 +371,18 @@ def write_candidates(source_id: str, normalized: str, body_start: str, body_end:
                      region_code: str, period_start: str, period_end: str, raw: Path,
                      candidates_dir: Path) -> Path:
     """One row per number mention in the body: a pre-filled observation to complete, accept or
-    move to exclusions.csv."""
+    move to exclusions.csv, followed by the mention as written, its kind, a likely exclusion
+    reason, and how often the quote occurs in the body (more than 1: not yet a valid quote)."""
     _, indicators = _read_csv(raw / schema.INDICATORS.path)
     units = {r["indicator_code"]: r["unit"] for r in indicators}
     lo = normalized.find(body_start)
     hi = normalized.find(body_end) + len(body_end)
     body = normalized[lo:hi]
+    repeated = [(max(a, lo) - lo, min(b, hi) - lo) for repeat in repeated_paragraphs(normalized)
+                for a, b in (repeat.earlier_span, repeat.later_span) if a < hi and b > lo]
     rows = []
     for n, m in enumerate(extract_mentions(normalized, lo, hi), start=1):
-        clause = _unique_clause(body, m.start - lo, m.end - lo)
+        clause, occurrences = _unique_clause(body, m.start - lo, m.end - lo, repeated)
         exclusion = _suggested_exclusion(m, normalized)
         suggestion = "" if exclusion else suggest_indicator(clause, indicators)
         rows.append({
@@ -195,12 +393,12 @@ def write_candidates(source_id: str, normalized: str, body_start: str, body_end:
             "value": m.value, "unit": units.get(suggestion, ""), "qualifier": m.qualifier,
             "scope": "region_total", "base_period_start": "", "base_period_end": "", "quote": clause,
             "label_numbers": "", "curator_note": "", "mention": m.text, "kind": m.kind,
-            "suggested_exclusion": exclusion,
+            "suggested_exclusion": exclusion, "quote_occurrences": occurrences,
         })
     candidates_dir.mkdir(parents=True, exist_ok=True)
     path = candidates_dir / f"{source_id}.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, schema.OBSERVATIONS.field_names + ["mention", "kind", "suggested_exclusion"],
+        writer = csv.DictWriter(f, schema.OBSERVATIONS.field_names + _CANDIDATE_EXTRAS,
                                 lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

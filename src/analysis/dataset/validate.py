@@ -24,7 +24,7 @@ from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extrac
                     period_length_years)
 from .numbers import CHANGE_MEASURES, NumberParseError, derivable_values, derive_printed, plain_number
 from .periods import PeriodError, parse_period, publication_day
-from .text import TextDecodingError, decode_utf8, normalize
+from .text import TextDecodingError, decode_marker, decode_utf8, normalize
 
 REPORTS_DIR = "reports"
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -426,7 +426,8 @@ def _load_reports(root: Path, rows: list[Row], problems: list[Problem]) -> dict[
             continue
         text = normalize(raw_text, row["script"])
         bounds = []
-        for name_, marker in (("body_start", row["body_start"]), ("body_end", row["body_end"])):
+        markers = (decode_marker(row["body_start"]), decode_marker(row["body_end"]))
+        for name_, marker in zip(("body_start", "body_end"), markers):
             count = text.count(marker) if marker else 0
             if marker and count != 1:
                 problems.append(Problem(path, row.line, sid, name_,
@@ -435,7 +436,7 @@ def _load_reports(root: Path, rows: list[Row], problems: list[Problem]) -> dict[
             bounds.append(text.find(marker) if count == 1 else -1)
         if -1 in bounds or not all((row["body_start"], row["body_end"])):
             continue
-        start, end = bounds[0], bounds[1] + len(row["body_end"])
+        start, end = bounds[0], bounds[1] + len(markers[1])
         if end <= start:
             problems.append(Problem(path, row.line, sid, "body_end",
                                     "the body ends before it begins"))
