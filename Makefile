@@ -68,12 +68,15 @@ $(PROCESSED_FILES): $(DATA_STAMP) ;
 $(KERNEL): $(STAMP) src/analysis/publish/execute.py src/analysis/publish/kernel.py
 	$(PY) -m analysis kernel
 
-$(RUNS_MK): notebooks/runs.yaml src/analysis/publish/runs.py $(STAMP)
+# Checks every run's parameters against its notebook's parameters cell (names and types).
+$(RUNS_MK): notebooks/runs.yaml $(wildcard notebooks/*.ipynb) src/analysis/publish/runs.py src/analysis/questions/parameters.py $(STAMP)
 	$(PY) -m analysis runs --makefile $@
 
 # Rules for every run (build/notebooks/<run_id>.ipynb); GNU make remakes this file when stale.
+# `include`, not `-include`: a runs.yaml that fails the check stops make, instead of make going
+# on with the last good rules.
 ifeq ($(filter help clean distclean lock setup,$(MAKECMDGOALS)),)
--include $(RUNS_MK)
+include $(RUNS_MK)
 endif
 
 notebooks: $(NOTEBOOK_OUTPUTS) ## Execute every run of notebooks/runs.yaml with papermill (in parallel)

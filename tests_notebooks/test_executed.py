@@ -107,3 +107,22 @@ def test_a_parameter_not_in_the_data_stops_the_first_cell_in_one_line(tmp_path, 
     failing = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c["outputs"]))
     tags = code[failing - 1]["metadata"].get("tags", [])
     assert "injected-parameters" in tags  # the first cell after the parameters
+
+
+@pytest.mark.parametrize("value, outcome", [
+    ("421300", "随州市 Suizhou"),  # papermill's -p passes the int 421300: the notebook's code is text
+    ("4.2e5", "ParameterError: parameter region_code=420000.0 is float, not str"),
+])
+def test_the_papermill_command_line_with_a_code_that_looks_like_a_number(tmp_path, value, outcome):
+    from analysis.publish.execute import KERNEL_NAME
+    from analysis.publish.runs import NOTEBOOK_DIR
+
+    out = tmp_path / "out.ipynb"
+    result = subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK_DIR / "02_region_profile.ipynb"),
+                             str(out), "-p", "region_code", value, "-k", KERNEL_NAME, "--cwd", str(NOTEBOOK_DIR),
+                             "--no-progress-bar"], capture_output=True, text=True)
+    if outcome.startswith("ParameterError"):
+        assert result.returncode != 0 and outcome in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert outcome in outputs_text(json.loads(out.read_text(encoding="utf-8")))

@@ -162,6 +162,18 @@ def _dispatch(args) -> int:
     return 0
 
 
+def _load_runs():
+    """notebooks/runs.yaml, or a CommandError in one line."""
+    from .publish.runs import load_runs
+
+    try:
+        return load_runs()
+    except ValueError as exc:  # its message names the file, the run's line and the parameter
+        raise CommandError(str(exc)) from None
+    except (KeyError, OSError) as exc:
+        raise CommandError(f"notebooks/runs.yaml: {exc}") from None
+
+
 def _notebook_command(args) -> int:
     if args.command == "kernel":
         from .publish.execute import install_kernel
@@ -169,13 +181,12 @@ def _notebook_command(args) -> int:
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
         from .publish.execute import execute_run
-        from .publish.runs import load_runs
 
-        if args.run_id not in load_runs().by_id():
+        if args.run_id not in _load_runs().by_id():
             raise CommandError(f"no run {args.run_id!r}: the runs are listed in notebooks/runs.yaml")
 
         execute_run(args.run_id)
-        ids = [run.run_id for run in load_runs().runs]
+        ids = [run.run_id for run in _load_runs().runs]
         print(f"run {ids.index(args.run_id) + 1}/{len(ids)} {args.run_id}")
     elif args.command == "tag-notebooks":
         from .publish.runs import NOTEBOOK_DIR
@@ -190,12 +201,9 @@ def _notebook_command(args) -> int:
         build_site(args.out or SITE_DIR)
     else:
         from .questions import dataset
-        from .publish.runs import RunList, load_runs, makefile_fragment, missing_runs, write_runs
+        from .publish.runs import RunList, makefile_fragment, missing_runs, write_runs
 
-        try:
-            listed = load_runs()
-        except (ValueError, KeyError, OSError) as exc:
-            raise CommandError(f"notebooks/runs.yaml: {exc}") from None
+        listed = _load_runs()
         if args.update or args.check:
             missing = missing_runs(listed, dataset.load())
             if args.update and missing:
@@ -208,7 +216,7 @@ def _notebook_command(args) -> int:
                 return 1
         if args.makefile:
             args.makefile.parent.mkdir(parents=True, exist_ok=True)
-            args.makefile.write_text(makefile_fragment(load_runs()), encoding="utf-8")
+            args.makefile.write_text(makefile_fragment(_load_runs()), encoding="utf-8")
     return 0
 
 

@@ -8,10 +8,17 @@ per level at least); the
 discourse and the change-over-time notebooks; a side-by-side page for every natural pair of
 regions (same level, one in each province, reporting on a common concept). ``--check`` (run by the
 tests) fails when a required run is missing.
+
+Every command that reads the list (``runs --check``, ``runs --makefile`` which Make calls before
+any run, ``execute``, ``site``) refuses, in one line, a parameter that the run's notebook does not
+declare in its ``parameters`` cell, and a value that is not of the declared type and cannot be
+converted to it (``analysis.questions.parameters``).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from ..config import PROJ_ROOT
+from ..questions.parameters import ParameterError, conform, declared_parameters
 
 RUNS_FILE = PROJ_ROOT / "notebooks" / "runs.yaml"
 NOTEBOOK_DIR = PROJ_ROOT / "notebooks"
@@ -59,17 +67,77 @@ class RunList:
         return {nb["notebook"]: nb for nb in self.notebooks}
 
 
+def notebook_parameters(notebook: str) -> dict[str, type]:
+    """Name → declared type of the parameters in ``notebooks/<notebook>.ipynb``'s ``parameters``
+    cell. Raises ValueError (one line, naming the notebook) when it has no such cell or a
+    parameter is declared without its type (see ``analysis.questions.parameters``)."""
+    path = NOTEBOOK_DIR / f"{notebook}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise ValueError(f"{_shown(path)}: {len(tagged)} cells tagged parameters, not one")
+    try:
+        return declared_parameters("".join(tagged[0]["source"]))
+    except ParameterError as exc:
+        raise ValueError(f"{_shown(path)}: {exc}") from None
+
+
+def _shown(path: Path) -> str:
+    """A path as a reader of the project sees it: relative to the project when inside it."""
+    path = Path(path).absolute()
+    return str(path.relative_to(PROJ_ROOT)) if path.is_relative_to(PROJ_ROOT) else str(path)
+
+
+def _run_lines(text: str) -> list[int]:
+    """The line where each entry of ``runs:`` starts (1-based), for error messages."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    runs = next(value for key, value in root.value if key.value == "runs")
+    return [item.start_mark.line + 1 for item in runs.value]
+
+
+def _checked_parameters(notebook: str, parameters: dict, declared: dict[str, type], where: str) -> dict:
+    """A run's parameters converted to the types its notebook declares; unknown names refused."""
+    checked = {}
+    for name, value in parameters.items():
+        if name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"{where}: unknown parameter {name}{hint}; the parameters of {notebook} are "
+                             f"{', '.join(declared)}")
+        try:
+            checked[name] = conform(name, value, declared[name])
+        except ParameterError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    return checked
+
+
 def load_runs(path: Path = RUNS_FILE) -> RunList:
-    content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    runs = [Run(r["notebook"], dict(r.get("parameters") or {}), r.get("label", ""))
-            for r in content["runs"]]
+    """The runs listed in ``path``, each parameter known to its notebook and of its declared type.
+
+    A value YAML read as a whole number where the notebook declares text (``region_code: 420000``
+    unquoted) becomes its digits. Raises ValueError, in one line naming the file, the run's line
+    and the parameter, for a notebook that does not exist, a parameter its notebook does not have
+    (a misspelled name would otherwise run with the notebook's default), a value of another type
+    that cannot be converted, and for two runs with the same id.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    content = yaml.safe_load(text)
+    declared: dict[str, dict[str, type]] = {}
+    runs = []
+    for entry, line in zip(content["runs"], _run_lines(text)):
+        notebook = entry["notebook"]
+        where = f"{_shown(path)} line {line} (run of {notebook}, {entry.get('label', '')})"
+        if not (NOTEBOOK_DIR / f"{notebook}.ipynb").exists():
+            raise ValueError(f"{where}: no notebook {_shown(NOTEBOOK_DIR / notebook)}.ipynb")
+        if notebook not in declared:
+            declared[notebook] = notebook_parameters(notebook)
+        parameters = _checked_parameters(notebook, dict(entry.get("parameters") or {}),
+                                         declared[notebook], where)
+        runs.append(Run(notebook, parameters, entry.get("label", "")))
     ids = [r.run_id for r in runs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ValueError(f"{path}: duplicate runs {', '.join(duplicates)}")
-    for run in runs:
-        if not (NOTEBOOK_DIR / f"{run.notebook}.ipynb").exists():
-            raise ValueError(f"{path}: run {run.run_id} names a notebook that does not exist")
+        raise ValueError(f"{_shown(path)}: duplicate runs {', '.join(duplicates)}")
     return RunList(content["notebooks"], runs)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .dataset import Dataset, bilingual
+from .parameters import ParameterError
 
 # What is drawn for each kind of group: the value, its interval's ends, the axis label.
 KIND_COLUMNS = {
@@ -53,15 +54,9 @@ REASON_LABELS = {
 }
 
 
-class ParameterError(ValueError):
-    """A notebook parameter with a value the data do not have. IPython shows it as one line."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"ParameterError: {self}"]
-
-
 def check_parameter(name: str, value, choices, where: str) -> None:
-    """Stop a notebook in its first cell, in one line, when a parameter names nothing in the data."""
+    """Stop a notebook in its first cell, in one line, when a parameter names nothing in the data
+    (its type was checked by ``views.start``; see ``analysis.questions.parameters``)."""
     choices = [str(c) for c in choices]
     if str(value) not in choices:
         shown = ", ".join(choices[:8]) + (", …" if len(choices) > 8 else "")

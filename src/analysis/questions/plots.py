@@ -9,7 +9,9 @@ show boxes instead of characters.
 from __future__ import annotations
 
 import importlib.util
+import math
 import warnings
+from dataclasses import dataclass
 from textwrap import fill
 from pathlib import Path
 
@@ -83,13 +85,44 @@ def _pyplot():
     return plt
 
 
+def _usual_decimals(value: float) -> int:
+    """Decimal places of a value written alone: none for a whole number, 4 below 1, else 2."""
+    return 0 if value.is_integer() else 4 if abs(value) < 1 else 2
+
+
+def _written(value: float, decimals: int) -> str:
+    """``value`` rounded to ``decimals`` places, thousands separated, without trailing zeros."""
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_value(value: float) -> str:
     """600000 → '600,000'; 98.76 → '98.76'; 0.2156 → '0.2156' (no scientific notation)."""
     value = float(value)
-    if value.is_integer():
-        return f"{int(value):,}"
-    text = f"{value:,.4f}" if abs(value) < 1 else f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".")
+    return _written(value, _usual_decimals(value))
+
+
+# 17 significant digits tell any two different doubles apart (IEEE 754 binary64).
+_MAX_SIGNIFICANT = 17
+
+
+def format_distinct(values) -> list[str]:
+    """Each value written as ``format_value`` writes it, or with more digits where two different
+    values would otherwise read alike: the fewest significant digits (1 to 17) at which every
+    different value has a different text, never fewer digits than ``format_value`` gives.
+    1.001 and 1.002 → '1.001', '1.002' (``format_value``: '1', '1'); 12.3 and 98.76 → '12.3', '98.76'.
+    """
+    values = [float(v) for v in values]
+    different = sorted(set(values))
+    for significant in range(1, _MAX_SIGNIFICANT + 1):
+        texts = {}
+        for value in different:
+            magnitude = math.floor(math.log10(abs(value))) if value else 0
+            decimals = max(_usual_decimals(value), significant - 1 - magnitude)
+            texts[value] = _written(value, decimals)
+        if len(set(texts.values())) == len(different):
+            break
+    return [texts[v] for v in values]
 
 
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
@@ -273,13 +306,78 @@ def place_labels(ax, anchors: list[tuple[float, float]], texts: list[str], fonts
                     arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.6} if moved else None)
 
 
-def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
-               label_column: str | None = None):
-    """Classes from mapclassify (Fisher-Jenks, fewer classes where there are fewer values);
-    regions without data are drawn in neutral grey, outside the colour scale, and named "no data"
-    in the legend: never drawn as zero."""
-    import mapclassify
+@dataclass(frozen=True)
+class MapClasses:
+    """Classes of a choropleth: ``bins`` the upper bound of each class (increasing), ``of_value``
+    the class of each value, ``note`` why fewer classes than asked are drawn ('' when none are)."""
+    bins: list[float]
+    of_value: list[int]
+    note: str
 
+
+def map_classes(values, k: int = 5) -> MapClasses:
+    """Fisher-Jenks classes of ``values`` (mapclassify), at most ``k``, checked before use.
+
+    Fewer classes are drawn, and ``note`` says how many were asked and why, when there are fewer
+    different values than ``k`` (one value: one class), and when mapclassify's classes are not
+    usable: with values close together its Fisher-Jenks can return class bounds unsorted or
+    repeated, or a class without a value (12.3012 … 12.3093 and 15.5 in five classes); then the
+    largest number of classes below ``k`` whose bounds are increasing and whose every class holds a
+    value is drawn. A value belongs to the first class whose upper bound it does not exceed.
+    Raises ValueError on an empty or NaN value (regions without data are drawn apart).
+    """
+    import mapclassify
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    if not len(values) or np.isnan(values).any():
+        raise ValueError("map_classes: no values, or a missing one (draw regions without data apart)")
+    different = len(np.unique(values))
+    for classes in range(min(k, different), 1, -1):
+        with warnings.catch_warnings():
+            # Without numba, mapclassify says it uses its pure-Python Fisher-Jenks: same
+            # classes, slower, and instant for a few dozen regions.
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = np.asarray(mapclassify.FisherJenks(values, k=classes).bins, dtype=float)
+        of_value = np.searchsorted(bins, values, side="left")
+        usable = (len(bins) == classes and bool(np.all(np.diff(bins) > 0)) and bins[-1] >= values.max()
+                  and len(np.unique(of_value)) == classes)
+        if usable:
+            break
+    else:
+        classes, bins, of_value = 1, np.array([values.max()]), np.zeros(len(values), dtype=int)
+    asked = f"{k} classes asked, {classes} drawn"
+    if classes == k:
+        note = ""
+    elif classes == different:
+        note = (f"{asked}: every region has the same value" if different == 1
+                else f"{asked}: there are only {different} different values")
+    else:
+        note = (f"{asked}: for more than {classes} class{'es' if classes > 1 else ''}, Fisher-Jenks "
+                "(mapclassify) gave unsorted or repeated class bounds, or a class without a value, "
+                "for values this close together")
+    return MapClasses([float(b) for b in bins], [int(c) for c in of_value], note)
+
+
+def legend_labels(values, classes: MapClasses) -> list[str]:
+    """One label per class: its range, from the previous class's upper bound (the lowest value for
+    the first) to its own, or its one value when it holds one value only; every bound written
+    with the digits it takes to differ from the others (``format_distinct``)."""
+    texts = format_distinct([min(float(v) for v in values)] + classes.bins)
+    labels = []
+    for i in range(len(classes.bins)):
+        members = {float(v) for v, c in zip(values, classes.of_value) if c == i}
+        labels.append(texts[i + 1] if len(members) == 1 else f"{texts[i]} – {texts[i + 1]}")
+    return labels
+
+
+def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
+               label_column: str | None = None, note: str = ""):
+    """Classes from ``map_classes`` (Fisher-Jenks, mapclassify; fewer where there are fewer values
+    or the classifier's bounds are not usable, said in a note under the map); legend labels with
+    the digits it takes to tell their bounds apart; regions without data are drawn in neutral
+    grey, outside the colour scale, and named "no data" in the legend: never drawn as zero.
+    ``note`` (e.g. the boundaries' source) is printed under the map, after the note on classes."""
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 9))
@@ -288,31 +386,20 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
     if len(missing):
         missing.plot(ax=ax, color=NO_DATA_COLOUR, edgecolor="#ffffff", linewidth=0.4)
     handles = []
+    class_note = ""
     from matplotlib.patches import Patch
 
     if len(has_data):
-        values = has_data[column].astype(float)
-        classes = min(k, values.nunique())
-        if classes >= 2:
-            with warnings.catch_warnings():
-                # Without numba, mapclassify says it uses its pure-Python Fisher-Jenks: same
-                # classes, slower, and instant for a few dozen regions.
-                warnings.filterwarnings("ignore", message="Numba not installed")
-                scheme = mapclassify.FisherJenks(values, k=classes)
-            bins = list(scheme.bins)
-            colours = plt.get_cmap("Blues")([0.35 + 0.6 * i / (classes - 1) for i in range(classes)])
-            cls = scheme.yb
-        else:
-            bins, colours, cls = [values.max()], plt.get_cmap("Blues")([0.7]), [0] * len(values)
-        has_data = has_data.assign(_colour=[tuple(colours[c]) for c in cls])
+        values = list(has_data[column].astype(float))
+        classes = map_classes(values, k)
+        class_note = classes.note
+        count = len(classes.bins)
+        shades = [0.35 + 0.6 * i / (count - 1) for i in range(count)] if count > 1 else [0.7]
+        colours = plt.get_cmap("Blues")(shades)
+        has_data = has_data.assign(_colour=[tuple(colours[c]) for c in classes.of_value])
         has_data.plot(ax=ax, color=has_data["_colour"], edgecolor="#555555", linewidth=0.5)
-        lower = values.min()
-        for i, upper in enumerate(bins):
-            # as many classes as values: each class is one value
-            text = (format_value(upper) if classes == values.nunique()
-                    else f"{format_value(lower)} – {format_value(upper)}")
-            handles.append(Patch(facecolor=colours[i], edgecolor="#555555", label=text))
-            lower = upper
+        for colour, text in zip(colours, legend_labels(values, classes)):
+            handles.append(Patch(facecolor=colour, edgecolor="#555555", label=text))
         if label_column:
             points = [row.geometry.representative_point() for row in has_data.itertuples()]
             place_labels(ax, [(p.x, p.y) for p in points], list(has_data[label_column]))
@@ -321,4 +408,12 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8)
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_axis_off()
+    below = 0.0  # points under the map already written
+    if class_note:
+        text = fill(class_note, 120)
+        ax.annotate(text, (0, 0), xycoords="axes fraction", va="top", fontsize=8, color="#444444")
+        below += (text.count("\n") + 1) * 8 * 1.3
+    if note:
+        ax.annotate(note, (0, 0), xycoords="axes fraction", xytext=(0, -below), textcoords="offset points",
+                    va="top", fontsize=6)
     return ax

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..spreadsheet import csv_text, inert
 from . import dataset as ds
+from .parameters import conform_namespace
 from .plots import crisp_inline_figures, format_value, seaborn_theme
 
 OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_name_zh",
@@ -31,14 +32,23 @@ DATA_MIME = "application/vnd.pingan.data+json"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def start(processed_dir: str = "") -> ds.Dataset:
-    """Fonts, display options, and the dataset (from ``processed_dir`` if given)."""
+def start(namespace: dict) -> ds.Dataset:
+    """A notebook's first call, ``data = views.start(globals())``: its parameters checked, fonts,
+    display options, and the dataset.
+
+    ``namespace`` is the notebook's globals: every parameter its ``parameters`` cell declares
+    (``region_code: str = "421300"``) is converted there to its declared type, in place, or refused
+    with a one-line ParameterError (see ``analysis.questions.parameters``: papermill's ``-p`` turns
+    a code into a number). The dataset is read from ``namespace["processed_dir"]`` when the notebook
+    has that parameter and it is not empty, otherwise from the project's ``data/processed``.
+    """
+    conform_namespace(namespace)
     seaborn_theme()  # also registers the CJK font
     crisp_inline_figures()
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.width", 200)
-    return ds.load(processed_dir or None)
+    return ds.load(namespace.get("processed_dir") or None)
 
 
 def observations_table(observations: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
