@@ -26,7 +26,7 @@ NOTEBOOK_SOURCES := src/analysis/config.py src/analysis/publish/execute.py src/a
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
-.PHONY: help setup lock audit diff data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks benchmark-site
+.PHONY: help setup lock audit diff data validate check-processed notebooks site test unit-test notebook-test all clean distclean benchmark benchmark-notebooks benchmark-site suggestion-precision
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ all: site ## Build everything: processed data, executed notebooks, the book (bui
 
 benchmark: $(STAMP) ## Time validate + build on a synthetic corpus (1,000 reports, 100,000 observations)
 	$(PY) benchmarks/bench_build.py
+
+suggestion-precision: $(STAMP) ## Precision and recall of the candidate sheet's suggestions, leave one report out
+	$(PY) benchmarks/suggestion_precision.py
 
 benchmark-notebooks: $(KERNEL) $(RUNS_MK) ## Time the notebook build against its floor, and incremental builds
 	$(PY) benchmarks/bench_notebooks.py

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.questions import dataset
 from analysis.dataset.processed import build
-from analysis.dataset.curation import AddSourceError, add_source, diff, suggest_indicator
+from analysis.dataset.curation import AddSourceError, add_source, diff
 from analysis.publish.runs import required_runs
 from analysis.dataset.validate import load_raw
 from conftest import edit_row, read_rows, write_rows
@@ -177,13 +177,6 @@ def test_candidates_for_the_forms_a_new_user_meets(raw_copy, tmp_path):
         ("十四", "number", "14", "exact", "programme_name"),  # “十四五”, read as 十四 + 五
         ("五", "number", "5", "exact", "programme_name"),
     ]
-
-
-def test_suggestions_come_from_the_codebook():
-    indicators = [{"indicator_code": "mediation_organisations", "name_zh": "调解组织数"},
-                  {"indicator_code": "people_mediators", "name_zh": "人民调解员人数"}]
-    assert suggest_indicator("全市1273个调解组织", indicators) == "mediation_organisations"
-    assert suggest_indicator("天气很好", indicators) == ""
 
 
 def test_diff_lists_added_removed_and_changed_rows(tmp_path):

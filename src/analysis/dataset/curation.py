@@ -12,12 +12,11 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import NamedTuple
 
 from . import schema
-from .audit import extract_mentions
+from .suggest import Suggester, read_counters
 from ..config import PROJ_ROOT
 from ..spreadsheet import line_break
 from .periods import PeriodError, parse_period
@@ -25,10 +24,8 @@ from .text import (TextDecodingError, decode_marker, decode_utf8, detect_script,
                    normalize, normalize_fragment)
 
 CANDIDATES_DIR = PROJ_ROOT / "build" / "candidates"
-_CANDIDATE_EXTRAS = ["mention", "kind", "suggested_exclusion", "quote_occurrences"]
-# Words that end most indicator names without naming the concept (数 = "number of").
-_NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿")
-_NAME_TAIL = re.compile(r"(变化率|变化|数|率|人数|次数|期限|年数|零发生)$")
+# Columns of a candidate sheet after those of observations.csv (deleted when a row is accepted).
+SHEET_EXTRA_COLUMNS = ["mention", "kind", "counter", "suggested_exclusion", "quote_occurrences"]
 
 
 class AddSourceError(ValueError):
@@ -46,19 +43,6 @@ def _append_row(path: Path, header: list[str], row: dict[str, str]) -> None:
     buffer = io.StringIO()
     csv.DictWriter(buffer, header, lineterminator="\n").writerow(row)
     path.write_text(text + ("" if text.endswith("\n") else "\n") + buffer.getvalue(), encoding="utf-8")
-
-
-def suggest_indicator(clause: str, indicators: list[dict[str, str]]) -> str:
-    """The indicator whose Chinese name shares the longest run of characters with the clause
-    (at least three), or "" when none does."""
-    best, best_len = "", 2
-    for row in indicators:
-        name = _NAME_TAIL.sub("", row["name_zh"])
-        match = SequenceMatcher(None, clause, name, autojunk=False).find_longest_match(
-            0, len(clause), 0, len(name))
-        if match.size > best_len:
-            best, best_len = row["indicator_code"], match.size
-    return best
 
 
 # Clause and sentence boundaries in normalized text (NFKC has made ，；！？ half-width).
@@ -346,34 +330,22 @@ def _marker(normalized: str, option: str, given: str, default: str, file: Path, 
     return marker
 
 
-def _suggested_exclusion(mention, normalized: str) -> str:
-    """A reason a curator will often choose for a mention of this shape ("" when it looks like
-    data): dates; ordinals (第一时间, 第一方阵); phone numbers; programme names (清风2025, a number in
-    quotation marks such as “1234”工程)."""
-    if mention.kind in ("date", "phone"):
-        return {"date": "date", "phone": "other"}[mention.kind]
-    if mention.kind == "ordinal":
-        return "rhetorical"
-    start, end = mention.start, mention.end
-    while start > 0 and normalized[start - 1] in _NUMERAL_CHARS:
-        start -= 1  # 十四五 is read as 十四 + 五: look at the whole run
-    while end < len(normalized) and normalized[end] in _NUMERAL_CHARS:
-        end += 1
-    before, after = normalized[start - 1 : start], normalized[end : end + 1]
-    if re.fullmatch(r"(19|20)\d\d", mention.text) and re.match(r"[\u4e00-\u9fff]", before) and after != "年":
-        return "programme_name"  # a year glued to a name: 雷火2023, 清风2025
-    if before and after and before in "“\"「『" and after in "”\"」』":
-        return "programme_name"  # “1234”工程, “135”机制
-    return ""
-
-
 def write_candidates(source_id: str, normalized: str, body_start: str, body_end: str,
                      region_code: str, period_start: str, period_end: str, raw: Path,
                      candidates_dir: Path) -> Path:
-    """One row per number mention in the body: a pre-filled observation to complete, accept or
-    move to exclusions.csv, followed by the mention as written, its kind, a likely exclusion
-    reason, and how often the quote occurs in the body (more than 1: not yet a valid quote)."""
+    """One row per number mention in the body, and per zero claim written in words (未发生命案): a
+    pre-filled observation to complete, accept or move to exclusions.csv.
+
+    The value is signed for a change (下降12.5% → -12.5); ``indicator_code`` is suggested from the
+    codebook, the measure words of counters.csv and the observations already curated, or
+    ``suggested_exclusion`` gives a likely reason, or both are empty when the words do not say
+    enough (see :mod:`analysis.dataset.suggest`). ``counter`` is the measure word after the number.
+    ``quote_occurrences`` is how often the quote occurs in the body (more than 1: not yet a
+    valid quote). Returns the path of ``<candidates_dir>/<source_id>.csv``.
+    """
     _, indicators = _read_csv(raw / schema.INDICATORS.path)
+    _, observations = _read_csv(raw / schema.OBSERVATIONS.path)
+    suggester = Suggester(indicators, read_counters(raw / schema.COUNTERS.path), observations)
     units = {r["indicator_code"]: r["unit"] for r in indicators}
     lo = normalized.find(body_start)
     hi = normalized.find(body_end) + len(body_end)
@@ -381,25 +353,23 @@ def write_candidates(source_id: str, normalized: str, body_start: str, body_end:
     repeated = [(max(a, lo) - lo, min(b, hi) - lo) for repeat in repeated_paragraphs(normalized)
                 for a, b in (repeat.earlier_span, repeat.later_span) if a < hi and b > lo]
     rows = []
-    for n, m in enumerate(extract_mentions(normalized, lo, hi), start=1):
+    for n, m in enumerate(suggester.rows(normalized, lo, hi), start=1):
         clause, occurrences = _unique_clause(body, m.start - lo, m.end - lo, repeated)
-        exclusion = _suggested_exclusion(m, normalized)
-        suggestion = "" if exclusion else suggest_indicator(clause, indicators)
         rows.append({
             "obs_id": f"{source_id}-{n:03d}", "source_id": source_id, "region_code": region_code,
-            "indicator_code": suggestion, "period_start": period_start, "period_end": period_end,
+            "indicator_code": m.indicator_code, "period_start": period_start, "period_end": period_end,
             # The review period, until the curator finds the figure's own period in the text.
             "period_basis": "review_period_assumed",
-            "value": m.value, "unit": units.get(suggestion, ""), "qualifier": m.qualifier,
+            "value": m.value, "unit": units.get(m.indicator_code, ""), "qualifier": m.qualifier,
             "scope": "region_total", "base_period_start": "", "base_period_end": "", "quote": clause,
             "label_numbers": "", "curator_note": "", "mention": m.text, "kind": m.kind,
-            "suggested_exclusion": exclusion, "quote_occurrences": occurrences,
+            "counter": m.counter, "suggested_exclusion": m.suggested_exclusion,
+            "quote_occurrences": occurrences,
         })
     candidates_dir.mkdir(parents=True, exist_ok=True)
     path = candidates_dir / f"{source_id}.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, schema.OBSERVATIONS.field_names + _CANDIDATE_EXTRAS,
-                                lineterminator="\n")
+        writer = csv.DictWriter(f, schema.OBSERVATIONS.field_names + SHEET_EXTRA_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return path

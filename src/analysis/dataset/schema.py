@@ -550,12 +550,28 @@ LEXICON = Table(
     ["term_code"],
 )
 
+COUNTERS = Table(
+    "counters", "counters.csv", "Measure words after a number, and the units they count",
+    [
+        field("counter", "string", "Measure word as written after the number (个, 起, 人次).", required=True),
+        field("unit_code", "string",
+              "A unit it counts (units.csv); one row per unit; empty for a word that names the parts "
+              "of a scheme (五级, 三大), never a quantity."),
+        field("label_with_chinese_numeral", "boolean",
+              "After a Chinese numeral (四项制度, 三种犯罪) it names a scheme's parts, not a count.",
+              required=True),
+        field("note", "string", "Examples from the reports."),
+    ],
+    ["counter", "unit_code"],
+    [fk("unit_code", "units", "unit_code")],
+)
+
 # In dependency order: a table's foreign keys point only at tables before it (or itself).
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
                            CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS, CENSUS_SOURCES, CENSUS,
                            CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, CITED_SOURCES,
                            CITED_OBSERVATIONS, CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, EXCLUSIONS,
-                           EXPECTED_COUNTS, LEXICON]
+                           EXPECTED_COUNTS, LEXICON, COUNTERS]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
