@@ -288,3 +288,11 @@ def test_a_counter_of_an_unknown_unit_is_refused_with_file_row_and_field(raw_cop
         load_raw(raw_copy)
     assert any(p.file == "counters.csv" and p.line == lines + 1 and p.field == "unit_code"
                for p in info.value.problems), info.value.problems
+
+
+def test_ranges_and_multiples_in_the_sheet(tmp_path):
+    rows = sheet("排查化解矛盾纠纷两三百起,刑事发案同比下降两三成,电诈破案数同比增长2倍。", tmp_path)
+    got = {r["mention"]: (r["value"], r["value_high"], r["qualifier"], r["kind"]) for r in rows}
+    assert got["两三百"] == ("200", "300", "range", "range")
+    assert got["两三成"] == ("-30", "-20", "range", "range")
+    assert got["2倍"] == ("200", "", "exact", "multiple")

@@ -360,7 +360,8 @@ def write_candidates(source_id: str, normalized: str, body_start: str, body_end:
             "indicator_code": m.indicator_code, "period_start": period_start, "period_end": period_end,
             # The review period, until the curator finds the figure's own period in the text.
             "period_basis": "review_period_assumed",
-            "value": m.value, "unit": units.get(m.indicator_code, ""), "qualifier": m.qualifier,
+            "value": m.value, "value_high": m.value_high, "unit": units.get(m.indicator_code, ""),
+            "qualifier": m.qualifier,
             "scope": "region_total", "base_period_start": "", "base_period_end": "", "quote": clause,
             "label_numbers": "", "curator_note": "", "mention": m.text, "kind": m.kind,
             "counter": m.counter, "suggested_exclusion": m.suggested_exclusion,

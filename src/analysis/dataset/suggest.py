@@ -107,6 +107,7 @@ class SheetRow:
     words: str  # the words that name what it counts
     indicator_code: str
     suggested_exclusion: str
+    value_high: str = ""  # a stated range (两三百): its upper end, signed like value
 
     @property
     def in_words_only(self) -> bool:
@@ -158,7 +159,10 @@ class Suggester:
         out = []
         for i, m in enumerate(mentions):
             counter, exclusion = counters[i], exclusions[i]
-            direction = _direction(text, _clause_start(text, lo, m.start), m.start) if m.kind == "percent" else 0
+            # a change: a percentage, a multiple (增长2倍) or a range of percent (下降两三成)
+            is_change_form = m.kind in ("percent", "multiple") or (
+                m.kind == "range" and m.text.endswith(("成", "%")))
+            direction = _direction(text, _clause_start(text, lo, m.start), m.start) if is_change_form else 0
             narrow, words = self._words(text, lo, hi, mentions, counters, exclusions, lists, i)
             code = ""
             if with_codes and not exclusion:
@@ -168,11 +172,11 @@ class Suggester:
                     # the noun after the number names what it counts; the words before may
                     # name something else (随县、广水警务站及28个快反点): they decide only a tie
                     code = self._best(narrow, eligible) or code
-            value = m.value
+            value, high = m.value, getattr(m, "value_high", "")
             if direction < 0 and value and not value.startswith("-"):
-                value = "-" + value
+                value, high = ("-" + high, "-" + value) if high else ("-" + value, "")
             out.append(SheetRow(m.start, m.end, m.text, m.kind, value, m.qualifier, counter, words,
-                                code, exclusion))
+                                code, exclusion, high))
         return out
 
     def _counter_after(self, text: str, m) -> str:
