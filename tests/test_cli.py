@@ -53,11 +53,11 @@ def test_add_source_says_what_it_detected_and_added(raw_copy, tmp_path, capsys):
     from pathlib import Path
 
     example = Path(__file__).parent / "fixtures" / "example_report.txt"
-    code = main([*ADD, str(example), "--region", "421122", "--raw", str(raw_copy),
+    code = main([*ADD, str(example), "--region", "421123", "--raw", str(raw_copy),
                  "--body-start", "2024年,示例县", "--body-end", "(示例县融媒体中心)"])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert out[0] == ("added region 421122 红安县 (county, parent 421100) to regions.csv from "
+    assert out[0] == ("added region 421123 罗田县 (county, parent 421100) to regions.csv from "
                       "census_2020.csv: write its English name (name_en) there; the build requires it")
     assert out[1] == ("Script detected: Simplified (0 Traditional and 37 Simplified forms "
                       "among 101 Han characters).")

@@ -17,7 +17,7 @@ from conftest import edit_row, read_rows, write_rows
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "example_report.txt"
 METADATA = dict(source_id="example_2024", headline="示例县平安建设工作综述", publisher="示例县融媒体中心",
-                region_code="421122", period_start="2024", period_end="2024",
+                region_code="421123", period_start="2024", period_end="2024",
                 date_published="2025-01-10", date_precision="day",
                 body_start="2024年,示例县", body_end="(示例县融媒体中心)")
 
@@ -28,12 +28,12 @@ def append(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tmp_path):
-    # The invented report speaks of a real county that no report has named yet: 红安县. add-source
+    # The invented report speaks of a real county that no report has named yet: 罗田县. add-source
     # takes its row from census_2020.csv, which holds every county; the curator writes its
     # English name.
     sheet = add_source(EXAMPLE, raw_dir=raw_copy, candidates_dir=tmp_path / "candidates", **METADATA).sheet
     assert (raw_copy / "reports" / EXAMPLE.name).read_bytes() == EXAMPLE.read_bytes()
-    edit_row(raw_copy / "regions.csv", "region_code", "421122", name_en="Hong'an County")
+    edit_row(raw_copy / "regions.csv", "region_code", "421123", name_en="Luotian County")
     with sheet.open(encoding="utf-8") as f:
         candidates = {row["mention"]: row for row in csv.DictReader(f)}
     # the phone number and the publication date are page furniture: not candidates
@@ -60,9 +60,9 @@ def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tm
     append(raw_copy / "exclusions.csv", [{"source_id": "example_2024", "mention": "2024",
                                           "context": "2024年,示例县", "reason": "date", "note": ""}])
     append(raw_copy / "expected_counts.csv", [{"source_id": "example_2024", "observations": "4",
-                                               "mentions": "6", "excluded": "1", "compared": "2"}])
+                                               "mentions": "6", "excluded": "1", "compared": "3"}])
     # A second county with a zero-homicide claim makes 黄梅's comparable too: a reviewed change.
-    edit_row(raw_copy / "expected_counts.csv", "source_id", "huangmei_2017_2021", compared="5")
+    edit_row(raw_copy / "expected_counts.csv", "source_id", "huangmei_2017_2021", compared="7")
 
     data = load_raw(raw_copy)
     assert len([r for r in data.tables["observations"] if r["source_id"] == "example_2024"]) == 4
@@ -74,9 +74,9 @@ def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tm
                      "三": "period", "零": "value"}
     build(raw_copy, tmp_path / "processed")
     new = dataset.load(tmp_path / "processed")
-    assert "02_region_profile--421122" in {run.run_id for run in required_runs(new)}
+    assert "02_region_profile--421123" in {run.run_id for run in required_runs(new)}
     regions = new.regions.set_index("region_code")
-    assert regions.loc["421122", "population_2020"] == 510189  # from census_2020.csv
+    assert regions.loc["421123", "population_2020"] == 473195  # from census_2020.csv
 
 
 def test_add_source_refuses_an_archived_file(raw_copy, tmp_path):
@@ -368,14 +368,14 @@ def test_a_county_the_census_knows_is_added_to_regions(raw_copy, tmp_path):
     added = add_source(EXAMPLE, raw_dir=raw_copy, candidates_dir=tmp_path / "c", **METADATA)
     _, after = read_rows(raw_copy / "regions.csv")
     assert after[:-1] == before
-    assert after[-1] == {"region_code": "421122", "name_zh": "红安县", "name_en": "", "level": "county",
+    assert after[-1] == {"region_code": "421123", "name_zh": "罗田县", "name_en": "", "level": "county",
                          "parent_code": "421100", "is_province_administered": "false",
                          "note": "Added by add-source for example_2024 from census_2020.csv (name, "
                                  "level, parent); name_en to be written by the curator."}
     assert added.regions_added == [after[-1]]
     # until the curator writes the English name, the build says what is missing
     problems = [str(p) for p in load_raw_problems(raw_copy)]
-    assert any("regions.csv" in p and "421122" in p and "name_en" in p for p in problems), problems
+    assert any("regions.csv" in p and "421123" in p and "name_en" in p for p in problems), problems
 
 
 def load_raw_problems(raw: Path) -> list:
@@ -392,7 +392,7 @@ def test_a_missing_parent_is_added_before_its_county(raw_copy, tmp_path):
     added = add_source(EXAMPLE, raw_dir=raw_copy, candidates_dir=tmp_path / "c", **METADATA)
     assert [(r["region_code"], r["name_zh"], r["level"], r["parent_code"])
             for r in added.regions_added] == [("421100", "黄冈市", "prefecture", "420000"),
-                                              ("421122", "红安县", "county", "421100")]
+                                              ("421123", "罗田县", "county", "421100")]
 
 
 def test_a_city_under_the_province_is_province_administered(raw_copy, tmp_path):
@@ -406,7 +406,7 @@ def test_a_city_under_the_province_is_province_administered(raw_copy, tmp_path):
 
 @pytest.mark.parametrize("code, says", [
     ("421199", "unknown region '421199': neither regions.csv nor census_2020.csv lists it"),
-    ("421122999", "unknown region '421122999': neither regions.csv nor census_2020.csv lists it"),
+    ("421123999", "unknown region '421123999': neither regions.csv nor census_2020.csv lists it"),
     ("421171", "region '421171' (龙感湖管理区) is a functional_zone in census_2020.csv, a level "
                "regions.csv does not have"),
 ])
@@ -417,6 +417,6 @@ def test_a_region_neither_file_can_place_is_refused(raw_copy, tmp_path, code, sa
 
 
 def test_a_refusal_adds_no_region(raw_copy, tmp_path):
-    message = refused_add_source(raw_copy, tmp_path, NEW_REPORT, region_code="421122",
+    message = refused_add_source(raw_copy, tmp_path, NEW_REPORT, region_code="421123",
                                  body_start="不存在", body_end="(全县记者)")
     assert "occurs 0 times" in message

@@ -87,8 +87,10 @@ def test_each_number_of_a_clause_gets_its_own_suggestion(tmp_path):
     rows = sheet("全市建成4个警务站、9个检查站、30个卡点,28个快反点。", tmp_path)
     assert row(rows, "4")["indicator_code"] == "police_service_stations"
     assert row(rows, "28")["indicator_code"] == "rapid_response_points"
-    # 检查站 and 卡点 are in no indicator's name: not the 警务站 of the first number
-    assert row(rows, "9")["indicator_code"] == row(rows, "30")["indicator_code"] == ""
+    # each number its own: 检查站 has an indicator of its own since the cited sources
+    # (police_checkpoints); 卡点 is in no indicator's name, so 30 gets nothing, not the 警务站 of 4
+    assert row(rows, "9")["indicator_code"] == "police_checkpoints"
+    assert row(rows, "30")["indicator_code"] == ""
 
 
 @pytest.mark.parametrize("text, mention", [

@@ -242,23 +242,23 @@ RANGE_REPORT = ("网站首页\n范例县平安建设综述\n2024年,范例县排
 
 
 def _range_source(raw, tmp_path):
-    """An invented county report (红安县, 421122) whose figures are stated as ranges."""
+    """An invented county report (罗田县, 421123) whose figures are stated as ranges."""
     from analysis.dataset.curation import add_source
     from conftest import read_rows, write_rows
     header, rows = read_rows(raw / "regions.csv")
-    rows.append({"region_code": "421122", "name_zh": "红安县", "name_en": "Hong'an County",
+    rows.append({"region_code": "421123", "name_zh": "罗田县", "name_en": "Luotian County",
                  "level": "county", "parent_code": "421100", "is_province_administered": "false",
                  "note": "Used by a test with an invented report."})
     write_rows(raw / "regions.csv", header, rows)
     report = tmp_path / "range_report.txt"
     report.write_text(RANGE_REPORT, encoding="utf-8")
     add_source(report, source_id="range_2024", headline="范例县平安建设综述", publisher="范例县融媒体中心",
-               region_code="421122", period_start="2024", period_end="2024", script="Simplified",
+               region_code="421123", period_start="2024", period_end="2024", script="Simplified",
                body_start="2024年,范例县", body_end="(范例县融媒体中心)", raw_dir=raw,
                candidates_dir=tmp_path / "candidates")
     header, rows = read_rows(raw / OBS)
     base = {k: "" for k in header}
-    base.update(source_id="range_2024", region_code="421122", period_start="2024", period_end="2024",
+    base.update(source_id="range_2024", region_code="421123", period_start="2024", period_end="2024",
                 period_basis="review_period_assumed", scope="region_total")
     rows.append({**base, "obs_id": "range_2024-001", "indicator_code": "disputes_screened_resolved",
                  "value": "200", "value_high": "300", "unit": "cases", "qualifier": "range",
@@ -273,7 +273,7 @@ def _range_source(raw, tmp_path):
     write_rows(raw / "exclusions.csv", header, rows)
     header, rows = read_rows(raw / "expected_counts.csv")
     rows.append({"source_id": "range_2024", "observations": "2", "mentions": "3", "excluded": "1",
-                 "compared": "0"})
+                 "compared": "1"})  # its disputes share an axis with cited county figures
     write_rows(raw / "expected_counts.csv", header, rows)
 
 

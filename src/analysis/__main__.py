@@ -127,7 +127,9 @@ def _dispatch(args) -> int:
         if args.command == "validate":
             data = load_raw(args.raw)
             n = len(data.tables["observations"])
-            print(f"{args.raw}: valid ({n} observations from {len(data.reports)} reports)")
+            cited = len(data.tables["cited_observations"])
+            print(f"{args.raw}: valid ({n} observations from {len(data.reports)} archived reports, "
+                  f"{cited} from {len(data.tables['cited_sources'])} cited sources)")
         elif args.command == "audit":
             from collections import Counter
 

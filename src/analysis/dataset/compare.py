@@ -46,7 +46,17 @@ NOT_COMPARED = {
     "standard": "a standard for how work must be done, not a result",
     "target": "a target, not a result",
     "duration": "the duration of one procedure or streak, not a regional figure",
+    "rank": "a place in one ranking: comparable only within that ranking, which the rules do not "
+            "yet group",
+    "score": "a survey score: comparable only within its own survey and scale, which the rules do "
+             "not yet group",
 }
+# A flow over less than a year is never annualized (a holiday week x 52 is not a year); it would
+# compare only with the same kind of window (docs/curation_guide.md, "Periods shorter than a year").
+MIN_ANNUALIZED_DAYS = 365
+# Survey results (安全感, 满意度) compare only within one survey: the province's own round, or the
+# national one (docs/curation_guide.md, "Survey results").
+SURVEY_THEME = "public_sentiment"
 SCOPE_REASONS = {
     "single_instance": "one case, document or example, not a regional figure",
     "part_of_region": "a part of the region only (not its total, and not divisible by its population)",
@@ -94,6 +104,7 @@ class Item:
     base_end: str = ""
     is_derived_total: bool = False
     formula_total: str = ""
+    survey: str = ""  # survey results: "national", "provincial <province code>", or "unknown"
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -168,7 +179,8 @@ def observation_items(observations, indicators) -> list[Item]:
         items.append(Item(row["obs_id"], (row["obs_id"],), row["indicator_code"], indicator["measure"],
                           row["unit"], row["region_code"], "", row["period_start"], row["period_end"],
                           row["period_basis"], row["scope"], value, low, high, row["qualifier"],
-                          row["base_period_start"], row["base_period_end"]))
+                          row["base_period_start"], row["base_period_end"],
+                          survey=(row.get("survey") or "unknown") if indicator["theme_code"] == SURVEY_THEME else ""))
     return items
 
 
@@ -228,6 +240,14 @@ def eligibility(item: Item, review_years: Decimal) -> tuple[str, str, str]:
             and review_years > Decimal("1.1")):
         return "", "assumed_period", (f"no period is stated: the report's whole {_q(review_years)}-year "
                                       "review period is assumed, so an annual rate would be a guess")
+    days = (item.period[1] - item.period[0]).days + 1
+    if item.measure == "flow_count" and days < MIN_ANNUALIZED_DAYS:
+        return "", "sub_year_window", (f"a flow over {days} days: never annualized (a holiday week × 52 "
+                                       "is not a year), and compared only with the same kind of window")
+    if item.survey == "unknown":
+        return "", "survey_unknown", ("a survey result whose survey is not recorded: survey results "
+                                      "compare only within one survey (the province's own round, or "
+                                      "the national one)")
     return quantity, "", ""
 
 
@@ -246,7 +266,9 @@ def group_keys(quantity: str, item: Item, has_per_10k: bool) -> list[tuple[str, 
     if quantity == "count_at_date":
         return [("count_at_date", item.region_level)] + ([("per_10k_at_date", "all levels")] if has_per_10k else [])
     if quantity == "percent":
-        return [("percent", "all levels")]
+        if item.survey.startswith("provincial"):
+            return [("percent", f"the provincial survey of {item.survey.split()[1]}")]
+        return [("percent", "the national survey" if item.survey == "national" else "all levels")]
     if quantity == "change":
         return [("change", f"{item.measure} against {item.base_label}")]
     if quantity == "years_without_event":
@@ -260,6 +282,12 @@ class Comparisons:
     groups: list[dict[str, str]] = field(default_factory=list)
     members: list[dict[str, str]] = field(default_factory=list)
     compared_observations: set[str] = field(default_factory=set)
+
+
+def _province(code: str, regions: dict[str, dict]) -> str:
+    while regions[code]["level"] != "province":
+        code = regions[code]["parent_code"]
+    return code
 
 
 def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> Comparisons:
@@ -277,8 +305,13 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
         start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
         review_years[row["source_id"]] = period_years(start, end)
 
-    items = observation_items(tables["observations"], indicators)
-    items = [replace(i, region_level=regions[i.region_code]["level"]) for i in items]
+    for row in tables["cited_sources"]:
+        start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
+        review_years[row["source_id"]] = period_years(start, end)
+    items = observation_items(tables["observations"] + tables["cited_observations"], indicators)
+    items = [replace(i, region_level=regions[i.region_code]["level"],
+                     survey=f"provincial {_province(i.region_code, regions)}" if i.survey == "provincial"
+                     else i.survey) for i in items]
     items += derived_totals(items, dict(sums))
     out = Comparisons()
     grouped: dict[tuple, list[Item]] = defaultdict(list)

@@ -38,6 +38,8 @@ PREFIX_QUALIFIERS = {
     "逾": "more_than",
     "至少": "at_least",
     "不少于": "at_least",
+    "不低于": "at_least",
+    "突破": "more_than",
 }
 # 余/多 ("more than") may stand between the digits and a multiplier (60余万) or after it (60万余);
 # the pattern below reads them in both places.
@@ -70,7 +72,7 @@ _numeral = rf"[{_CN_DIGITS}{_CN_UNITS}]+|\d+(?:\.\d+)?"
 _MENTION = re.compile(
     rf"""
     # fail fast where no number can begin (most characters of a text)
-    (?=[\d{_CN_DIGITS}{_CN_UNITS}半翻近将接大约超逾至不上过数几减])
+    (?=[\d{_CN_DIGITS}{_CN_UNITS}半翻近将接大约超逾至不上过数几减突])
     (?P<prefix>{_prefix}|[上过](?=[百千万亿])|数(?=[十百千万亿])|几(?=[十百千万]))?
     (?:
         # a fraction: 四分之一, 三分之二, 千分之五; 百分之九十八点五 is one too (of 100)

@@ -87,7 +87,7 @@ UNITS = Table(
         field("name_zh", "string", "Chinese measure word(s) as written in the reports.", required=True),
         field("name_en", "string", "English name.", required=True),
         field("quantity", "string", "Kind of quantity.", required=True,
-              enum=["count", "money", "ratio", "ratio_change", "duration"]),
+              enum=["count", "money", "ratio", "ratio_change", "duration", "mass", "score", "rank"]),
     ],
     ["unit_code"],
 )
@@ -376,10 +376,11 @@ CITED_SOURCES = Table(
         field("lead_id", "string", "The lead it was found as (leads.csv)."),
         field("url", "string", "Where the page was read.", required=True, pattern=r"^https?://\S+$"),
         field("other_urls", "string", "Other addresses of the same article, separated by ' '."),
-        field("original_outlet", "string", "The outlet that first published it, as printed.",
-              required=True),
+        field("original_outlet", "string", "The outlet that first published it, as printed; empty "
+              "when the page does not say (the publisher is then the only outlet known)."),
         field("publisher", "string", "Who printed it where it was read, as printed.", required=True),
-        field("headline", "string", "Headline as printed (a citation).", required=True),
+        field("headline", "string", "Headline as printed (a citation); empty when what was read "
+              "shows none (what_was_read says so)."),
         field("date_published", "string", "Publication date as printed (ISO 8601), or empty.",
               pattern=PARTIAL_DATE),
         field("date_precision", "string", "Precision of date_published.", required=True,
@@ -492,21 +493,21 @@ EXCLUSIONS = Table(
 
 EXPECTED_COUNTS = Table(
     "expected_counts", "expected_counts.csv",
-    "Reviewed counts per report: a change in them is a change someone meant",
+    "Reviewed counts per source: a change in them is a change someone meant",
     [
-        field("source_id", "string", "Report (sources.csv).", required=True),
-        field("observations", "integer", "Observations curated from the report.", required=True,
+        field("source_id", "string", "Archived report (sources.csv) or cited source "
+              "(cited_sources.csv).", required=True),
+        field("observations", "integer", "Observations curated from the source.", required=True,
               minimum=0),
-        field("mentions", "integer", "Number mentions the extractor finds in the article body.",
+        field("mentions", "integer", "Number mentions the extractor finds in the article body; for "
+              "a cited source, the numbers read (observations + set aside).", required=True, minimum=0),
+        field("excluded", "integer", "Mentions set aside in exclusions.csv (cited: cited_set_aside.csv).",
               required=True, minimum=0),
-        field("excluded", "integer", "Mentions set aside in exclusions.csv.", required=True,
-              minimum=0),
         field("compared", "integer",
               "Observations that enter at least one valid comparison (comparisons.csv).",
               required=True, minimum=0),
     ],
     ["source_id"],
-    [fk("source_id", "sources", "source_id")],
 )
 
 MENTIONS = Table(
@@ -619,6 +620,8 @@ PROCESSED_SOURCES = Table(
     [
         SOURCES.fields[0], _EVIDENCE_KIND,
         *[_optional(f, f["description"] + " Archived reports only.") if f["name"] in _ARCHIVED_ONLY
+          else _optional(f, "Headline as printed (empty where a cited page's opening shows none).")
+          if f["name"] == "headline"
           else {**f, "constraints": {k: v for k, v in f.get("constraints", {}).items() if k != "enum"}}
           if f["name"] == "script" else f
           for f in SOURCES.fields[1:]],
@@ -749,11 +752,12 @@ COMPARISONS = Table(
               enum=["compared", "alone", "excluded"]),
         field("reason_code", "string",
               "The kind of reason: scope_single_instance, scope_part_of_region, scope_typical_unit, "
-              "measure_<measure>, no_base, assumed_period (excluded); only_one, other_base, "
-              "other_level, narrower, broader, proxy (alone).",
+              "measure_<measure>, no_base, assumed_period, sub_year_window, survey_unknown "
+              "(excluded); only_one, other_base, other_level, narrower, broader, proxy (alone).",
               enum=["", "scope_single_instance", "scope_part_of_region", "scope_typical_unit",
                     "measure_change_unspecified", "measure_document_attribute", "measure_standard",
-                    "measure_target", "measure_duration", "no_base", "assumed_period", "only_one",
+                    "measure_target", "measure_duration", "measure_rank", "measure_score", "no_base",
+                    "assumed_period", "sub_year_window", "survey_unknown", "only_one",
                     "other_base", "other_level", "narrower", "broader", "proxy"]),
         field("reason", "string", "Why it is alone or excluded, specifically."),
         field("compared_in", "string", "The valid groups it enters, itself or through a total "

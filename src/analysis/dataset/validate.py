@@ -735,14 +735,16 @@ def _check_cited_sources(tables: dict[str, list[Row]], problems: list[Problem]) 
             problems.append(Problem(*where, "source_id", f"{row['source_id']!r} is already an archived "
                                                          "report's id (sources.csv)"))
         headline, date = row["headline"], row["date_published"][:10]
-        for outlet in {row["original_outlet"], row["publisher"]}:
+        if not headline:
+            continue  # nothing to tell one article from another by
+        for outlet in sorted({row["original_outlet"], row["publisher"]}):
             other = seen.get((outlet, headline, date))
             if other and other != row["source_id"]:
                 problems.append(Problem(*where, "headline", f"the same article as {other} (same outlet "
                                                             f"{outlet!r}, headline and date): cite it once, "
                                                             "and list this address in other_urls"))
                 break
-        for outlet in {row["original_outlet"], row["publisher"]}:
+        for outlet in sorted({row["original_outlet"], row["publisher"]}):
             seen.setdefault((outlet, headline, date), row["source_id"])
         for archived_row in tables["sources"]:
             if archived_row["headline"] == headline and archived_row["date_published"][:10] == date:
@@ -907,15 +909,29 @@ def _check_note_references(data: RawData, problems: list[Problem]) -> None:
 
 
 def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
+    """The reviewed counts of every source: observations, number mentions (for a cited source,
+    the numbers read: curated or set aside), those set aside, and those in a valid comparison."""
     path = schema.EXPECTED_COUNTS.path
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
-    observations = Counter(r["source_id"] for r in data.tables["observations"])
+    observations = Counter(r["source_id"] for name in ("observations", "cited_observations")
+                           for r in data.tables[name])
     compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
-    for sid, decisions in sorted(data.decisions.items()):
-        actual = {"observations": observations[sid],
-                  "mentions": len(decisions),
-                  "excluded": sum(d.status == "excluded" for d in decisions),
-                  "compared": compared[sid]}
+    actual_by_source = {}
+    for sid, decisions in data.decisions.items():
+        actual_by_source[sid] = {"observations": observations[sid], "mentions": len(decisions),
+                                 "excluded": sum(d.status == "excluded" for d in decisions),
+                                 "compared": compared[sid]}
+    set_aside = Counter(r["source_id"] for r in data.tables["cited_set_aside"])
+    for row in data.tables["cited_sources"]:
+        sid = row["source_id"]
+        actual_by_source[sid] = {"observations": observations[sid],
+                                 "mentions": observations[sid] + set_aside[sid],
+                                 "excluded": set_aside[sid], "compared": compared[sid]}
+    for sid, row in expected.items():
+        if sid not in actual_by_source:
+            problems.append(Problem(path, row.line, sid, "source_id",
+                                    f"unknown source {sid!r} (neither sources.csv nor cited_sources.csv)"))
+    for sid, actual in sorted(actual_by_source.items()):
         row = expected.get(sid)
         if row is None:
             problems.append(Problem(path, 0, sid, "source_id",

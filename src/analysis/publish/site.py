@@ -106,7 +106,8 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
         for download in page.downloads:
             files[f"{EXTRA}/{download.path(run.run_id)}"] = download_bytes(download.csv)
     for sid, row in sources.items():
-        files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
+        if row["text_path"]:  # archived reports; a cited source has no text to publish
+            files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
     files["index.md"] = landing_markdown(run_list, summaries, len(observations), len(sources),
                                          citation).encode("utf-8")
     cite = how_to_cite("溯源 Provenance: every number and its words", PROVENANCE_PAGE,

@@ -246,20 +246,18 @@ def _pair_caveat(left, right) -> str:
 
 def natural_pairs(data: Dataset) -> list[tuple[str, str]]:
     """Pairs of regions of one level (province, prefecture or county), one in each province, that
-    report on a common concept or indicator, or are the only regions of their level in their
-    provinces (Hubei and Hunan; 随州 and 衡阳): the region-pair notebook runs for each."""
-    items = data.comparisons[~data.comparisons["is_derived_total"]]
-    keys = items.groupby("region_code")["comparison_key"].apply(set)
-    regions = data.regions.set_index("region_code")
-    province = {code: code[:2] for code in keys.index}
-    pairs = []
-    for level in ("province", "prefecture", "county"):
-        codes = sorted(c for c in keys.index if regions.loc[c, "level"] == level)
-        only_ones = {p for p in set(province[c] for c in codes)
-                     if sum(province[c] == p for c in codes) == 1}
+    share at least one valid comparison axis (a group of comparison_groups.csv that is valid holds
+    an item of each): the region-pair notebook runs for each, and its page is never empty."""
+    valid = set(data.comparison_groups.loc[data.comparison_groups["is_valid"], "group_id"])
+    members = data.comparison_members[data.comparison_members["group_id"].isin(valid)]
+    region_of = data.comparisons.set_index("item_id")["region_code"]
+    level = data.regions.set_index("region_code")["level"]
+    pairs = set()
+    for _, group in members.groupby("group_id"):
+        codes = sorted(set(group["item_id"].map(region_of)))
         for i, a in enumerate(codes):
             for b in codes[i + 1:]:
-                if province[a] != province[b] and (keys[a] & keys[b] or
-                                                   {province[a], province[b]} <= only_ones):
-                    pairs.append((a, b))
-    return pairs
+                if a[:2] != b[:2] and level[a] == level[b]:
+                    pairs.add((a, b))
+    order = {"province": 0, "prefecture": 1, "county": 2}
+    return sorted(pairs, key=lambda p: (order[level[p[0]]], p))

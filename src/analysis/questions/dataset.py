@@ -68,6 +68,18 @@ class Dataset:
     comparison_members: pd.DataFrame
     root: Path
 
+    @property
+    def reports(self) -> pd.DataFrame:
+        """The archived reports (evidence_kind archived_quote): the sources whose words the
+        project keeps and whose texts can be read and counted."""
+        return self.sources[self.sources["evidence_kind"] == "archived_quote"]
+
+    @property
+    def cited_sources(self) -> pd.DataFrame:
+        """The cited sources: pages whose words cannot be archived (their numbers as printed,
+        addresses and locators are in observations and sources)."""
+        return self.sources[self.sources["evidence_kind"] == "cited"]
+
     def text(self, source_id: str) -> str:
         row = self.sources.set_index("source_id").loc[source_id]
         return (self.root / row["text_path"]).read_text(encoding="utf-8")
@@ -112,11 +124,14 @@ def escape(text: str) -> str:
 # --- questions ----------------------------------------------------------------------------------
 
 def provenance(observations: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Observation → quote → report: the table a reader checks a number with."""
-    merged = observations.merge(sources[["source_id", "headline", "publisher", "file", "sha256"]],
-                                on="source_id", how="left")
-    return merged[["obs_id", "region_name_zh", "indicator_name_zh", "period_label", "value",
-                   "qualifier", "unit", "quote", "quote_start", "source_id", "headline", "file"]]
+    """Observation → its evidence → source: the table a reader checks a number with. An archived
+    number gives its quote and where it stands in the report's text; a cited number gives the
+    number as printed, where it stands on the page (locator) and the page's address."""
+    merged = observations.merge(sources[["source_id", "headline", "publisher", "file", "sha256",
+                                         "read_at_url"]], on="source_id", how="left")
+    return merged[["obs_id", "evidence_kind", "region_name_zh", "indicator_name_zh", "period_label",
+                   "value", "qualifier", "unit", "quote", "quote_start", "number_as_printed",
+                   "direction_as_printed", "locator", "source_id", "headline", "file", "read_at_url"]]
 
 
 def regions_with_observations(data: Dataset) -> list[str]:

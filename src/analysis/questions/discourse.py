@@ -27,7 +27,7 @@ def sentences(text: str) -> list[tuple[int, str]]:
 def term_frequencies(data: Dataset) -> pd.DataFrame:
     """One row per report and term: mentions in the article body, and per 10,000 characters."""
     rows = []
-    for source in data.sources.itertuples():
+    for source in data.reports.itertuples():  # only archived texts can be counted
         body = data.body(source.source_id)
         for term in data.lexicon.itertuples():
             count = len(re.findall(term.pattern, body))
@@ -43,7 +43,7 @@ def matching_sentences(data: Dataset, term_code: str) -> pd.DataFrame:
     term = data.lexicon.set_index("term_code").loc[term_code]
     pattern = re.compile(term["pattern"])
     rows = []
-    for source in data.sources.itertuples():
+    for source in data.reports.itertuples():
         body = data.body(source.source_id)
         for offset, sentence in sentences(body):
             found = pattern.findall(sentence)
@@ -59,7 +59,7 @@ def grouped_frequencies(data: Dataset, by: str) -> pd.DataFrame:
     the region each report covers."""
     regions = data.regions.set_index("region_code")
     frequencies = term_frequencies(data)
-    scope = data.sources.set_index("source_id")["region_code"]
+    scope = data.reports.set_index("source_id")["region_code"]
     if by == "level":
         key = scope.map(regions["level"])
     elif by == "province":
