@@ -238,3 +238,51 @@ def test_an_indicator_in_another_theme_than_its_concept_is_refused(raw_copy, out
     assert any(p.startswith(f"indicator_concepts.csv, line ") and "village_surveillance_cameras is in the "
                "theme grassroots_governance, surveillance_cameras in surveillance_technology" in p
                for p in refused(raw_copy, out_dir))
+
+
+# --- rules added with the cited sources ------------------------------------------------------------
+
+@pytest.mark.parametrize("start, end, compared", [
+    ("2024-10-01", "2024-10-07", False),   # a holiday week: never x 52
+    ("2025-01", "2025-04", False),         # January-April
+    ("2019-01", "2019-06", False),         # a first half
+    ("2023", "2023", True),                # a year
+    ("2018-01", "2019-05-30", True),       # a cumulative window of more than a year
+])
+def test_a_flow_over_less_than_a_year_is_never_annualized(start, end, compared):
+    quantity, code, reason = eligibility(item(period_start=start, period_end=end), Decimal(1))
+    assert (quantity == "annual_count") is compared
+    if not compared:
+        assert code == "sub_year_window" and "never annualized" in reason
+
+
+def test_a_stock_at_a_date_is_not_a_window():
+    assert eligibility(item(measure="stock_count", period_start="2024-10-01", period_end="2024-10-01"),
+                       Decimal(1))[0] == "count_at_date"
+
+
+def test_survey_results_compare_only_within_one_survey():
+    rate = dict(measure="rate", unit="percent", indicator_code="public_sense_of_security_rate")
+    hubei = item(**rate, survey="provincial 420000", region_code="420000", region_level="province")
+    hunan = item(**rate, survey="provincial 430000", region_code="430000", region_level="province")
+    national = item(**rate, survey="national")
+    keys = [group_keys("percent", i, False)[0] for i in (hubei, hunan, national)]
+    assert len(set(keys)) == 3  # Hubei's round, Hunan's round and the national survey never share
+    assert keys[0] == ("percent", "the provincial survey of 420000")
+    quantity, code, reason = eligibility(item(**rate, survey="unknown"), Decimal(1))
+    assert (quantity, code) == ("", "survey_unknown") and "only within one survey" in reason
+
+
+@pytest.mark.parametrize("measure", ["rank", "score"])
+def test_ranks_and_scores_are_not_compared(measure):
+    quantity, code, _ = eligibility(item(measure=measure, unit="rank_position"), Decimal(1))
+    assert (quantity, code) == ("", f"measure_{measure}")
+
+
+def test_no_valid_group_holds_a_sub_year_flow_or_an_unknown_survey(comparisons):
+    rows = items_by_id(comparisons)
+    valid = {g["group_id"] for g in comparisons.groups if g["is_valid"] == "true"}
+    for m in comparisons.members:
+        if m["group_id"] in valid:
+            assert rows[m["item_id"]]["reason_code"] not in ("sub_year_window", "survey_unknown")
+    assert sum(r["reason_code"] == "sub_year_window" for r in rows.values()) == 160

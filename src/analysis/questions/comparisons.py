@@ -35,10 +35,10 @@ KIND_LABELS = {
     "years_without_event": "years without the event 未发生年数",
 }
 REASON_LABELS = {
-    "only_one": "the only figure of its kind in the five reports",
-    "narrower": "a narrower figure (one organ, kind or programme) that no other report gives",
+    "only_one": "the only figure of its kind in the sources",
+    "narrower": "a narrower figure (one organ, kind or programme) that no other source gives",
     "proxy": "a proxy, compared with nothing else",
-    "broader": "a broader figure that no other report gives",
+    "broader": "a broader figure that no other source gives",
     "other_level": "other figures of its kind are of another level",
     "other_base": "other changes of its kind use another base period",
     "assumed_period": "no stated period in a multi-year review: an annual rate would be a guess",
@@ -51,6 +51,10 @@ REASON_LABELS = {
     "measure_duration": "the duration of one procedure",
     "measure_target": "a target",
     "no_base": "a change whose base period the text does not give",
+    "sub_year_window": "a flow over less than a year: never annualized, compared only with the same kind of window",
+    "survey_unknown": "a survey result whose survey is not recorded",
+    "measure_rank": "a place in one ranking",
+    "measure_score": "a survey score, comparable only within its own survey",
 }
 
 
