@@ -7,7 +7,7 @@ import pytest
 import pandas as pd
 
 from analysis.questions import dataset as ds
-from analysis.questions import comparisons, discourse, maps
+from analysis.questions import comparisons, discourse, maps, views
 from analysis.publish.site import run_summary
 
 DATA = ds.load()
@@ -207,3 +207,18 @@ def test_chart_data_carries_the_data_without_geometry():
     assert "text/html" not in bundle
     assert bundle[views.DATA_MIME]["csv"] == "region_code,map_value\n421300,3.0\n"
     assert bundle[views.DATA_MIME]["kind"] == "chart"
+
+
+def test_every_table_and_chart_of_observations_says_which_figures_are_cited():
+    views.start({"processed_dir": "", "__annotations__": {"processed_dir": str}})
+    frame = pd.DataFrame({"obs_id": ["hb_enshi_2025-001", "hubei_2023-001"], "value": [35, -10.2]})
+    shown = views.with_evidence(frame)
+    assert list(shown.columns) == ["obs_id", "evidence", "value"]
+    assert list(shown["evidence"]) == ["引用 cited", "原文引用 quoted"]
+    # a derived total names every obs_id it sums; an item id of a comparison is an obs_id too
+    assert views.evidence_of("hubei_2023-001 hb_enshi_2025-001") == "原文引用 quoted + 引用 cited"
+    bundle = views.table_bundle(frame, "t")
+    assert "引用 cited" in bundle["text/html"] and "evidence" in bundle[views.DATA_MIME]["csv"]
+    table = views.observations_table(DATA.observations[DATA.observations["source_id"] == "hb_enshi_2025"])
+    assert set(table["evidence"]) == {"引用 cited"}
+    assert table["quote"].str.startswith("as printed 原样: ").all()  # the number as printed, never words

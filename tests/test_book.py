@@ -164,7 +164,8 @@ def test_provenance_page_has_one_anchor_per_observation_and_escapes_report_text(
     assert page.count("<tr id=") == len(ids)
     for sid in ("hubei_2023", "tianmen_2012_2022"):
         assert f'<a href="texts/{sid}.txt">' in page and f'id="source-{sid}"' in page
-    rows = list(csv.DictReader(io.StringIO(OBSERVATIONS_CSV)))[:1]
+    rows = [r for r in csv.DictReader(io.StringIO(OBSERVATIONS_CSV))
+            if r["evidence_kind"] == "archived_quote"][:1]
     rows[0]["quote"] = '<span id="printapp">零命案</span>'
     hostile_obs = io.StringIO()
     writer = csv.DictWriter(hostile_obs, fieldnames=list(rows[0]))
@@ -251,7 +252,8 @@ def test_the_provenance_page_shows_each_line_of_a_cell_as_written():
     import csv
     import io
 
-    rows = list(csv.DictReader(io.StringIO(OBSERVATIONS_CSV)))[:1]
+    rows = [r for r in csv.DictReader(io.StringIO(OBSERVATIONS_CSV))
+            if r["evidence_kind"] == "archived_quote"][:1]
     rows[0]["quote"] = "first line\r'=1+1"  # as data/processed guards it
     observations = io.StringIO()
     writer = csv.DictWriter(observations, fieldnames=list(rows[0]), lineterminator="\r\n")
@@ -259,3 +261,27 @@ def test_the_provenance_page_shows_each_line_of_a_cell_as_written():
     writer.writerows(rows)
     page = provenance_markdown(observations.getvalue(), SOURCES_CSV)
     assert "first line\r=1+1" in page and "&#x27;=1+1" not in page
+
+
+def test_cited_numbers_are_shown_apart_with_their_address_as_printed_and_locator():
+    import csv
+    import io
+
+    page = provenance_markdown(OBSERVATIONS_CSV, SOURCES_CSV)
+    archived_at, cited_at = page.index("Archived reports"), page.index("Cited sources")
+    assert archived_at < cited_at
+    rows = {r["obs_id"]: r for r in csv.DictReader(io.StringIO(OBSERVATIONS_CSV))}
+    sources = {r["source_id"]: r for r in csv.DictReader(io.StringIO(SOURCES_CSV))}
+    row = rows["hb_enshi_2025-001"]
+    assert row["evidence_kind"] == "cited"
+    anchor_at = page.index('<tr id="obs-hb_enshi_2025-001">')
+    assert anchor_at > cited_at  # under the cited sources, never among the quoted numbers
+    line = page[anchor_at:page.index("</tr>", anchor_at)]
+    assert f"<td>{row['number_as_printed']}</td>" in line and row["locator"].split(",")[0] in line
+    section = page[page.index('id="source-hb_enshi_2025"'):anchor_at]
+    assert f'<a href="{sources["hb_enshi_2025"]["read_at_url"]}">' in section and "引用 cited" in section
+    assert 'href="texts/hb_enshi_2025.txt"' not in page  # no words of a cited page are published
+    # a change shows the direction word printed before its number
+    change = next(r for r in rows.values() if r["evidence_kind"] == "cited" and r["direction_as_printed"])
+    at = page.index(f'<tr id="obs-{change["obs_id"]}">')
+    assert f"<td>{change['direction_as_printed']}{change['number_as_printed']}</td>" in page[at:page.index("</tr>", at)]

@@ -1,8 +1,11 @@
 """From any number on the site to its words: the provenance page and the links to it.
 
 The provenance page has one anchor per observation (``#obs-<obs_id>``): its region, indicator,
-value, qualifier, period, quote and report, under a section per report with its headline,
-publisher, date, address, and a link to the normalized text the quote offsets refer to. Every
+value, qualifier, period and evidence, under a section per source. An archived report's section
+gives its headline, publisher, date, address and a link to the normalized text the quote offsets
+refer to, and each row its quote; a cited source's section (marked 引用 cited) gives the page's
+address, outlet, date and what was read, and each row the number as printed and its locator, so
+that a reader finds it on the page with Ctrl+F. Every
 obs_id printed on another page (in a table, in text) becomes a link to that anchor; ids are
 recognised by their shape (``<source_id>-<nnn>``) and linked only when the dataset knows them.
 Everything that comes from the reports is HTML-escaped.
@@ -96,10 +99,14 @@ def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "
     parts = [
         "# 溯源 Provenance: every number and its words\n",
         '<div class="pingan-intro">\n'
-        "<p>Each row is one observation: a number read from a report, with the words it was read "
-        "from (<code>quote</code>) and their position in the normalized text of the report "
-        "(characters <code>quote_start</code>–<code>quote_end</code>). Every observation id on "
-        "the other pages links here. 每个观测编号都链接到这里:数值、原文引文及其所在报告。</p>\n"
+        "<p>Each row is one observation. Two kinds of evidence stand behind the numbers: an "
+        "<strong>archived report</strong> (原文引用 quoted), whose words the project keeps: the row "
+        "gives the words the number was read from (<code>quote</code>) and their position in the "
+        "normalized text (characters <code>quote_start</code>–<code>quote_end</code>); and a "
+        "<strong>cited source</strong> (引用 cited), a public page whose words cannot be kept here: "
+        "the row gives the number as printed, where it stands on the page (locator), and the "
+        "page's address, so that you can find it with Ctrl+F. Every observation id on the other "
+        "pages links here. 每个观测编号都链接到这里。</p>\n"
         "<p>The normalized texts are the reports as published, cleaned of stray HTML and "
         "converted to Simplified characters; they remain the work of their publishers and are "
         "shown only so that every quote can be verified.</p>\n"
@@ -111,10 +118,13 @@ def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "
     by_source: dict[str, list[dict]] = {}
     for row in observations:
         by_source.setdefault(row["source_id"], []).append(row)
-    for source in sorted(sources, key=lambda s: s["source_id"]):
+    archived = [s for s in sources if s.get("evidence_kind", "archived_quote") == "archived_quote"]
+    cited = [s for s in sources if s.get("evidence_kind") == "cited"]
+    parts.append("## 原文引用 Archived reports: numbers and their words\n")
+    for source in sorted(archived, key=lambda s: s["source_id"]):
         sid = source["source_id"]
         rows = by_source.get(sid, [])
-        parts.append(f"## {markdown_text(source['headline'])}\n")
+        parts.append(f"### {markdown_text(source['headline'])}\n")
         parts.append(
             f'<div class="pingan-source" id="source-{_e(sid)}">\n'
             f"<p><code>{_e(sid)}</code> · {_e(source['publisher'])}"
@@ -127,9 +137,32 @@ def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "
             f"Region and period covered: {_e(source['region_code'])}, "
             f"{_e(source['period_start'])}–{_e(source['period_end'])} · {len(rows)} observations</p>\n"
             "</div>\n")
-        if not rows:
-            continue
-        parts.append(_observation_table(rows))
+        if rows:
+            parts.append(_observation_table(rows))
+    parts.append("## 引用 Cited sources: numbers as printed, and where\n")
+    parts.append('<p class="pingan-intro">The words of these pages are not kept: each number is '
+                 "shown as printed, with where it stands on the page. 这些网页的文字不予保存:"
+                 "每个数值按原样列出,并注明其在网页中的位置。</p>\n")
+    for source in sorted(cited, key=lambda s: s["source_id"]):
+        sid = source["source_id"]
+        rows = by_source.get(sid, [])
+        title = source["headline"] or f"{source['publisher']} ({source['region_code']})"
+        parts.append(f"### {markdown_text(title)}\n")
+        parts.append(
+            f'<div class="pingan-source pingan-cited" id="source-{_e(sid)}">\n'
+            f"<p><span class=\"pingan-evidence\">引用 cited</span> <code>{_e(sid)}</code> · "
+            f"{_e(source.get('original_outlet') or '')}"
+            + (f" · {_e(source['publisher'])}" if source["publisher"] != source.get("original_outlet") else "")
+            + f" · {_e(source['date_published'] or 'date not printed 未注明日期')}</p>\n"
+            f"<p>Read at 网页地址: {_url(source.get('read_at_url', ''))}"
+            + (f"<br>\nAlso at 亦见: {' '.join(_url(u) for u in source['other_urls'].split())}"
+               if source.get("other_urls") else "")
+            + f"<br>\nWhat was read 已读部分: {_e(source.get('what_was_read', ''))}<br>\n"
+            f"Region and period covered: {_e(source['region_code'])}, "
+            f"{_e(source['period_start'])}–{_e(source['period_end'])} · {len(rows)} observations</p>\n"
+            "</div>\n")
+        if rows:
+            parts.append(_cited_table(rows))
     return "\n".join(parts + [footer])
 
 
@@ -150,6 +183,30 @@ def _observation_table(rows: list[dict]) -> str:
             f"<td>{_e(row['period_label'])}</td>",
             f"<td>{_e(row['quote'])}</td>",
             f"<td>{_e(row['quote_start'])}–{_e(row['quote_end'])}</td>",
+        )
+        lines.append(f'<tr id="{_e(anchor(row["obs_id"]))}">' + "".join(cells) + "</tr>")
+    lines += ["</tbody>", "</table>", ""]
+    return "\n".join(lines)
+
+
+def _cited_table(rows: list[dict]) -> str:
+    header = ("obs_id", "region 地区", "indicator 指标", "value 数值", "qualifier", "period 时期",
+              "as printed 原样", "where on the page 位置")
+    lines = ['<table class="pingan-table pingan-provenance pingan-cited">',
+             "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
+             "<tbody>"]
+    for row in rows:
+        value = row["value"] + (f" {row['unit']}" if row.get("unit") else "")
+        printed = (row.get("direction_as_printed") or "") + (row.get("number_as_printed") or "")
+        cells = (
+            f"<td><code>{_e(row['obs_id'])}</code></td>",
+            f"<td>{_e(row['region_name_zh'])} {_e(row['region_name_en'])} ({_e(row['region_code'])})</td>",
+            f"<td>{_e(row['indicator_name_zh'])} {_e(row['indicator_name_en'])}</td>",
+            f"<td>{_e(value)}</td>",
+            f"<td>{_e(row['qualifier'])}</td>",
+            f"<td>{_e(row['period_label'])}</td>",
+            f"<td>{_e(printed) or '(in words 文字表述)'}</td>",
+            f"<td>{_e(row.get('locator', ''))}</td>",
         )
         lines.append(f'<tr id="{_e(anchor(row["obs_id"]))}">' + "".join(cells) + "</tr>")
     lines += ["</tbody>", "</table>", ""]

@@ -23,7 +23,13 @@ from .plots import crisp_inline_figures, format_value, seaborn_theme
 
 OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_name_zh",
                        "indicator_name_en", "period_label", "value", "qualifier", "unit",
-                       "value_per_10k", "quote"]
+                       "value_per_10k", "evidence", "quote"]
+# How a reader sees each kind of evidence (data/processed: evidence_kind).
+EVIDENCE_LABELS = {"archived_quote": "原文引用 quoted", "cited": "引用 cited"}
+# obs_id → evidence label, filled by start(): every table and chart's data that names observations
+# gets a column saying which of its figures are cited (see with_evidence).
+_EVIDENCE: dict[str, str] = {}
+_ID_COLUMNS = ("obs_id", "item_id", "obs_ids", "item_a", "item_b")
 
 
 # The data behind a table or chart, inside the executed notebook (see the module docstring).
@@ -48,14 +54,44 @@ def start(namespace: dict) -> ds.Dataset:
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.width", 200)
-    return ds.load(namespace.get("processed_dir") or None)
+    data = ds.load(namespace.get("processed_dir") or None)
+    _EVIDENCE.clear()
+    _EVIDENCE.update(zip(data.observations["obs_id"], data.observations["evidence_kind"].map(EVIDENCE_LABELS)))
+    return data
+
+
+def evidence_of(ids: str) -> str:
+    """The evidence label of the observations named in ``ids`` (one obs_id or several, separated by
+    spaces); "" when none is known. A derived total of quoted and cited parts says both."""
+    labels = sorted({_EVIDENCE[i] for i in str(ids).split() if i in _EVIDENCE})
+    return " + ".join(labels)
+
+
+def with_evidence(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a column ``evidence`` (原文引用 quoted / 引用 cited) after the first column that
+    names observations, when it has one and no such column yet: every table and chart says which
+    of its figures are cited."""
+    if "evidence" in frame.columns or "evidence_kind" in frame.columns or not _EVIDENCE:
+        return frame
+    column = next((c for c in _ID_COLUMNS if c in frame.columns), None)
+    if column is None:
+        return frame
+    out = frame.copy()
+    out.insert(list(frame.columns).index(column) + 1, "evidence", frame[column].map(evidence_of))
+    return out
 
 
 def observations_table(observations: pd.DataFrame, with_region: bool = True) -> pd.DataFrame:
     """The observations with the words they were read from (without the region columns when
     every row is about one region, to leave room for the quote)."""
     columns = [c for c in OBSERVATION_COLUMNS if with_region or not c.startswith("region_")]
-    return observations[columns].reset_index(drop=True)
+    frame = observations.assign(evidence=observations["evidence_kind"].map(EVIDENCE_LABELS),
+                                quote=observations["quote"].where(
+                                    observations["evidence_kind"] != "cited",
+                                    "as printed 原样: " + (observations["direction_as_printed"].fillna("")
+                                                          + observations["number_as_printed"].fillna(""))
+                                    + " · " + observations["locator"].fillna("")))
+    return frame[columns].reset_index(drop=True)
 
 
 def sources_behind(data: ds.Dataset, source_ids) -> pd.DataFrame:
@@ -169,7 +205,7 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> str:
 def table_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> dict:
     """The display output of ``table``: HTML and text to read, and the CSV under DATA_MIME."""
     _check_name(name)
-    frame = as_columns(frame)
+    frame = with_evidence(as_columns(frame))
     with pd.option_context("display.max_colwidth", None):
         text = frame.to_string(index=False) if len(frame) else "(none 无)"
     return {
@@ -191,7 +227,7 @@ def table(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> None
 
 def chart_data_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> dict:
     _check_name(name)
-    frame = as_columns(frame)
+    frame = with_evidence(as_columns(frame))
     return {
         "text/plain": f"数据 Data behind the chart: {name}.csv ({len(frame)} rows)",
         DATA_MIME: {"kind": "chart", "name": name, "caption": caption, "rows": len(frame),
