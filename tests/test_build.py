@@ -110,7 +110,7 @@ def test_real_values_from_the_reports():
     assert (fall["value"], fall["measure"], fall["base_period_start"], fall["base_period_end"]) == \
         ("-10.2", "relative_change_pct", "2022-01-01", "2022-12-31")
     cash = rows["hubei_2023-011"]  # 35.58万元, a single case: no per-capita value
-    assert (cash["value"], cash["unit"], cash["value_per_10k"], cash["period_label"]) == \
+    assert (cash["value"], cash["unit"], cash["value_per_10k_in_period"], cash["period_label"]) == \
         ("355800", "yuan", "", "2023-07")
 
 
@@ -123,10 +123,10 @@ def test_per_capita_values_are_derived_from_the_regions_table():
         if (indicators[obs["indicator_code"]]["per_capita"] == "true" and population
                 and obs["scope"] == "region_total"):
             expected = Decimal(obs["value"]) * 10000 / Decimal(population)
-            assert abs(Decimal(obs["value_per_10k"]) - expected) <= Decimal("0.00005"), obs["obs_id"]
+            assert abs(Decimal(obs["value_per_10k_in_period"]) - expected) <= Decimal("0.00005"), obs["obs_id"]
             computed += 1
         else:
-            assert obs["value_per_10k"] == "", obs["obs_id"]
+            assert obs["value_per_10k_in_period"] == "", obs["obs_id"]
     assert computed > 0
 
 

@@ -372,14 +372,14 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
     years = period_years(*item.period)
     annual = annual_low = annual_high = None
     formula = [item.formula_total] if item.formula_total else []
-    if item.measure == "flow_count":
+    if item.measure == "flow_count" and quantity:  # an item left out publishes no derived value
         annual = item.value / years
         annual_low = None if item.low is None else item.low / years
         annual_high = None if item.high is None else item.high / years
         formula.append(f"per year: {plain_number(item.value)} ÷ {_years_text(years)} = {_q(annual)}")
     population = populations.get(item.region_code)
     per = per_low = per_high = None
-    if (population and item.indicator_code in per_capita and item.scope == "region_total"
+    if (quantity and population and item.indicator_code in per_capita and item.scope == "region_total"
             and item.measure in ("flow_count", "stock_count")):
         count, low, high = (annual, annual_low, annual_high) if annual is not None else (item.value, item.low, item.high)
         people = Decimal(population["population"])
@@ -389,7 +389,7 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         formula.append(f"per 10,000 residents{' per year' if annual is not None else ''}: "
                        f"{_q(count)} × 10,000 ÷ {int(people):,} (2020 census, "
                        f"{population['basis'].replace('_', ' ')}) = {_q(per)}")
-    without = years if item.measure == "zero_claim" else None
+    without = years if item.measure == "zero_claim" and quantity else None
     if without is not None:
         formula.append(f"years without the event: the period {item.period_label} = {_years_text(years)}")
     return {

@@ -131,7 +131,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "value_high": plain_number(high),
             "qualifier": row["qualifier"],
             "scope": row["scope"],
-            "value_per_10k": plain_number(per_10k(value, region["population_2020"]))
+            "value_per_10k_in_period": plain_number(per_10k(value, region["population_2020"]))
             if indicator["per_capita"] == "true" and row["scope"] == "region_total" else "",
             "quote": row["quote"],
             "label_numbers": row["label_numbers"],

@@ -677,10 +677,11 @@ PROCESSED_OBSERVATIONS = Table(
         field("qualifier", "string", "How the text qualifies the number.", required=True),
         field("scope", "string", "What part of the region the number covers (scopes.csv).",
               required=True),
-        field("value_per_10k", "number",
-              "Value per 10,000 residents (2020 census) where the indicator is a regional total "
-              "(per_capita), the number covers the whole region (scope region_total) and the "
-              "region's population is known."),
+        field("value_per_10k_in_period", "number",
+              "The value per 10,000 residents (2020 census) over the observation's own period, not per "
+              "year (comparisons.csv per_10k is per year for flows), where the indicator is a "
+              "regional total (per_capita), the number covers the whole region (scope region_total) "
+              "and the region's population is known."),
         field("quote", "string", "Archived reports: the words of the report the number is read from."),
         field("label_numbers", "string", "Numbers in the quote that are part of what is counted."),
         field("quote_start", "integer", "Archived reports: offset (characters) of the quote in the "

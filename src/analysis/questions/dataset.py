@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import PROCESSED_DIR
 from ..spreadsheet import restore
 
-NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k", "population_2020", "quote_start",
+NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k_in_period", "population_2020", "quote_start",
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",
            "observation_count", "population", "difference", "period_years", "annual_value",
            "annual_low", "annual_high", "per_10k", "per_10k_low", "per_10k_high",

@@ -23,7 +23,7 @@ from .plots import crisp_inline_figures, format_value, seaborn_theme
 
 OBSERVATION_COLUMNS = ["obs_id", "region_name_zh", "region_name_en", "indicator_name_zh",
                        "indicator_name_en", "period_label", "value", "qualifier", "unit",
-                       "value_per_10k", "evidence", "quote"]
+                       "value_per_10k_in_period", "evidence", "quote"]
 # How a reader sees each kind of evidence (data/processed: evidence_kind).
 EVIDENCE_LABELS = {"archived_quote": "原文引用 quoted", "cited": "引用 cited"}
 # obs_id → evidence label, filled by start(): every table and chart's data that names observations
