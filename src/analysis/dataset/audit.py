@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .numbers import CHANGE_MEASURES, find_mentions, parse_chinese_integer, plain_number
+from .numbers import (CHANGE_MEASURES, _direction_before, _direction_words, find_mentions,
+                      parse_chinese_integer, plain_number)
 
 CONTEXT_CHARS = 12
 _ORDINAL = re.compile(r"第(?:[一二两三四五六七八九十百千零〇]+|\d+)")
@@ -205,7 +205,7 @@ def role_in(mention: NumberMention, obs: QuotedObservation) -> str | None:
         return None
     value = Decimal(mention.value)
     high = Decimal(mention.value_high) if mention.value_high else None
-    if obs.measure in CHANGE_MEASURES and _direction_in_quote(obs.quote, at) < 0:
+    if obs.measure in CHANGE_MEASURES and _direction_in_quote(mention, obs.quote, at) < 0:
         value, high = (-high, -value) if high is not None else (-value, None)
     if (value, mention.qualifier, high) == (obs.value, obs.qualifier, obs.value_high):
         return "value"
@@ -215,15 +215,15 @@ def role_in(mention: NumberMention, obs: QuotedObservation) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
-def _quote_directions(quote: str) -> dict[int, int]:
-    """Start offset → direction of each mention, read in the quote alone (as validation reads it:
-    a direction word before the quote does not sign a number inside it)."""
-    return {m.start: m.direction for m in find_mentions(quote)}
-
-
-def _direction_in_quote(quote: str, at: int) -> int:
-    return _quote_directions(quote).get(at, 0)
+def _direction_in_quote(mention: NumberMention, quote: str, at: int) -> int:
+    """The sign of a mention at ``at`` in ``quote``, read in the quote alone (as validation reads
+    it: a direction word before the quote does not sign a number inside it). A doubling (翻一番)
+    and a halving (减半) carry their own direction."""
+    if mention.text.startswith("翻"):
+        return 1
+    if mention.text.startswith("减半"):
+        return -1
+    return _direction_before(_direction_words(quote[:at]), at)
 
 
 @dataclass(frozen=True)
