@@ -420,3 +420,86 @@ def test_a_refusal_adds_no_region(raw_copy, tmp_path):
     message = refused_add_source(raw_copy, tmp_path, NEW_REPORT, region_code="421123",
                                  body_start="不存在", body_end="(全县记者)")
     assert "occurs 0 times" in message
+
+
+# --- cited sources: add-cited ------------------------------------------------------------------------
+
+CITED = dict(source_id="hb_example_2024_cited", url="https://example.org/p/1.html", publisher="示例网",
+             original_outlet="示例日报", headline="示例市平安建设综述", date_published="2025-01-10",
+             date_precision="day", region_code="421300", period_start="2024", period_end="2024",
+             source_kind="news_outlet", what_was_read="the opening of the page as stored")
+
+
+def test_a_cited_source_and_its_numbers_are_added_and_checked(raw_copy):
+    from analysis.dataset.curation import add_cited_observation, add_cited_source
+
+    add_cited_source(raw_dir=raw_copy, **CITED)
+    number = dict(source_id=CITED["source_id"], indicator_code="criminal_police_incidents_change_pct",
+                  region_code="421300", period_start="2024", period_end="2024", period_basis="stated",
+                  value="-12.5", unit="percent", qualifier="exact", base_period_start="2023",
+                  base_period_end="2023", number_as_printed="12.5%", direction_as_printed="下降",
+                  locator="paragraph 2, 1st figure", raw_dir=raw_copy)
+    row = add_cited_observation(**number)
+    assert row["obs_id"] == "hb_example_2024_cited-001"
+    assert add_cited_observation(**{**number, "value": "52000", "indicator_code": "disputes_screened_resolved",
+                                    "unit": "cases", "qualifier": "more_than", "base_period_start": "",
+                                    "base_period_end": "", "number_as_printed": "5.2万余",
+                                    "direction_as_printed": ""})["obs_id"] == "hb_example_2024_cited-002"
+    _, rows = read_rows(raw_copy / "cited_observations.csv")
+    assert [r["obs_id"] for r in rows if r["source_id"] == CITED["source_id"]] == [
+        "hb_example_2024_cited-001", "hb_example_2024_cited-002"]
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"number_as_printed": "同比下降12.5%"}, "field 'number_as_printed': not a number expression"),
+    ({"value": "12.5"}, "field 'value': 12.5 (exact) is not what '下降12.5%' says: it states -12.5 (exact)"),
+    ({"direction_as_printed": ""}, "field 'direction_as_printed': a change needs the direction word"),
+    ({"direction_as_printed": "很多"}, "field 'direction_as_printed': not a direction word"),
+    ({"period_end": "2025-06"}, "field 'period_end': the period ends 2025-06-30, but the report was published"),
+    ({"unit": "cases"}, "field 'unit': 'cases' disagrees with the codebook"),
+    ({"locator": "第二段"}, ""),  # a locator in other words is fine: only its presence is checked
+])
+def test_a_cited_number_is_refused_in_one_line_and_nothing_is_written(raw_copy, changes, says):
+    from analysis.dataset.curation import add_cited_observation, add_cited_source
+
+    add_cited_source(raw_dir=raw_copy, **CITED)
+    before = (raw_copy / "cited_observations.csv").read_bytes()
+    number = dict(source_id=CITED["source_id"], indicator_code="criminal_police_incidents_change_pct",
+                  region_code="421300", period_start="2024", period_end="2024", period_basis="stated",
+                  value="-12.5", unit="percent", qualifier="exact", base_period_start="2023",
+                  base_period_end="2023", number_as_printed="12.5%", direction_as_printed="下降",
+                  locator="paragraph 2, 1st figure", raw_dir=raw_copy)
+    if not says:
+        add_cited_observation(**{**number, **changes})
+        return
+    with pytest.raises(AddSourceError) as info:
+        add_cited_observation(**{**number, **changes})
+    assert f"cited_observations.csv, line" in str(info.value) and says in str(info.value), str(info.value)
+    assert (raw_copy / "cited_observations.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"source_id": "hubei_2023"}, "is already an archived report's id"),
+    ({"source_id": "hb_enshi_2025"}, "duplicate id"),
+    ({"region_code": "999999"}, "unknown region"),
+    ({"period_end": "2025-12"}, "the review period ends 2025-12-31, after the report was published"),
+    ({"headline": "示例市平安建设综述\n第二行"}, "line break"),
+])
+def test_a_cited_source_is_refused_in_one_line(raw_copy, changes, says):
+    from analysis.dataset.curation import add_cited_source
+
+    before = (raw_copy / "cited_sources.csv").read_bytes()
+    with pytest.raises(AddSourceError) as info:
+        add_cited_source(raw_dir=raw_copy, **{**CITED, **changes})
+    assert says in str(info.value), str(info.value)
+    assert (raw_copy / "cited_sources.csv").read_bytes() == before
+
+
+def test_the_same_article_is_cited_once(raw_copy):
+    from analysis.dataset.curation import add_cited_source
+
+    add_cited_source(raw_dir=raw_copy, **CITED)
+    with pytest.raises(AddSourceError) as info:
+        add_cited_source(raw_dir=raw_copy, **{**CITED, "source_id": "hb_example_reprint",
+                                               "url": "https://elsewhere.example.org/a.html"})
+    assert "the same article as hb_example_2024_cited (same outlet" in str(info.value)

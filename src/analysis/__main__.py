@@ -66,6 +66,29 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--script", default=None, choices=["Simplified", "Traditional"],
                      help="the report's script (default: detected from its characters)")
     add.add_argument("--raw", type=Path, default=RAW_DIR)
+    cited = commands.add_parser("add-cited", help="add a cited source (a page whose words are not "
+                                "archived: no file) or one of its numbers, checked like any row")
+    kinds = cited.add_subparsers(dest="kind", required=True)
+    source = kinds.add_parser("source", help="describe the page: its address and what was read")
+    for option in ("source-id", "url", "publisher", "region", "period-start", "period-end",
+                   "what-was-read"):
+        source.add_argument(f"--{option}", required=True)
+    source.add_argument("--source-kind", required=True,
+                        choices=["government_site", "news_outlet", "reprint_unrelated_site", "forum_post"])
+    for option in ("original-outlet", "headline", "date-published", "other-urls", "lead-id", "notes"):
+        source.add_argument(f"--{option}", default="")
+    source.add_argument("--date-precision", default="none", choices=["day", "month", "year", "none"])
+    source.add_argument("--script", default="Simplified", choices=["Simplified", "Traditional", "English"])
+    number = kinds.add_parser("observation", help="one number of a cited page, as printed, and where")
+    for option in ("source-id", "indicator", "region", "period-start", "period-end", "period-basis",
+                   "value", "unit", "qualifier", "number-as-printed", "locator"):
+        number.add_argument(f"--{option}", required=True)
+    for option in ("value-high", "base-period-start", "base-period-end", "direction-as-printed",
+                   "survey", "note"):
+        number.add_argument(f"--{option}", default="")
+    number.add_argument("--scope", default="region_total")
+    for sub in (source, number):
+        sub.add_argument("--raw", type=Path, default=RAW_DIR)
     diff_cmd = commands.add_parser("diff", help="what changed in the dataset since a git revision")
     diff_cmd.add_argument("rev")
     diff_cmd.add_argument("--raw", type=Path, default=RAW_DIR)
@@ -103,6 +126,36 @@ def _dispatch(args) -> int:
         for notice in added.notices:
             print(f"notice: {notice}")
         print(f"archived {args.file.name} as {args.source_id}; candidates to curate: {added.sheet}")
+        return 0
+    if args.command == "add-cited":
+        from .dataset.curation import AddSourceError, add_cited_observation, add_cited_source
+
+        _existing_directory(args.raw, "--raw")
+        try:
+            if args.kind == "source":
+                row = add_cited_source(
+                    source_id=args.source_id, url=args.url, publisher=args.publisher,
+                    region_code=args.region, period_start=args.period_start, period_end=args.period_end,
+                    source_kind=args.source_kind, what_was_read=args.what_was_read,
+                    original_outlet=args.original_outlet, headline=args.headline,
+                    date_published=args.date_published, date_precision=args.date_precision,
+                    script=args.script, other_urls=args.other_urls, lead_id=args.lead_id,
+                    notes=args.notes, raw_dir=args.raw)
+                print(f"added cited source {row['source_id']} ({row['url']}) to cited_sources.csv; "
+                      "add its numbers with `add-cited observation`, and its counts to expected_counts.csv")
+            else:
+                row = add_cited_observation(
+                    source_id=args.source_id, indicator_code=args.indicator, region_code=args.region,
+                    period_start=args.period_start, period_end=args.period_end,
+                    period_basis=args.period_basis, value=args.value, value_high=args.value_high,
+                    unit=args.unit, qualifier=args.qualifier, scope=args.scope,
+                    base_period_start=args.base_period_start, base_period_end=args.base_period_end,
+                    number_as_printed=args.number_as_printed,
+                    direction_as_printed=args.direction_as_printed, survey=args.survey,
+                    locator=args.locator, curator_note=args.note, raw_dir=args.raw)
+                print(f"added {row['obs_id']} to cited_observations.csv")
+        except AddSourceError as exc:
+            raise CommandError(str(exc)) from None
         return 0
     if args.command == "diff":
         from .dataset.curation import diff

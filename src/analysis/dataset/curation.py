@@ -423,3 +423,94 @@ def _short(row: dict[str, str]) -> str:
     keys = ("indicator_code", "value", "qualifier", "quote", "observations", "mentions", "reason",
             "mention")
     return ", ".join(f"{k}={row[k]}" for k in keys if k in row and row[k])
+
+
+# --- cited sources: no file, the page's address and the numbers as printed ------------------------
+
+def _refusals_for(raw: Path, table: schema.Table, row: dict[str, str], key: str) -> list[str]:
+    """The build's problems with ``row`` once appended to ``table`` (checked on a copy of
+    ``raw``, which is left untouched): those that name the row's file and key."""
+    import tempfile
+    from .validate import ValidationFailed, load_raw
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "raw"
+        shutil.copytree(raw, copy)
+        header, _ = _read_csv(copy / table.path)
+        _append_row(copy / table.path, header, row)
+        try:
+            load_raw(copy)
+        except ValidationFailed as failed:
+            return [str(p) for p in failed.problems if p.file == table.path and p.key == key]
+    return []
+
+
+def _checked_append(raw: Path, table: schema.Table, row: dict[str, str], key: str) -> None:
+    for name, value in row.items():
+        found = line_break(value)
+        if found:
+            raise AddSourceError(f"--{name.replace('_', '-')}: line break {found!r} (U+{ord(found):04X}): "
+                                 "a raw cell is one line")
+    header, _ = _read_csv(raw / table.path)
+    unknown = set(row) - set(header)
+    if unknown:
+        raise AddSourceError(f"{table.path} has no column {sorted(unknown)[0]!r}")
+    problems = _refusals_for(raw, table, row, key)
+    if problems:
+        raise AddSourceError("; ".join(problems))
+    _append_row(raw / table.path, header, row)
+
+
+def add_cited_source(*, source_id: str, url: str, publisher: str, region_code: str,
+                     period_start: str, period_end: str, source_kind: str, what_was_read: str,
+                     original_outlet: str = "", headline: str = "", date_published: str = "",
+                     date_precision: str = "none", script: str = "Simplified", other_urls: str = "",
+                     lead_id: str = "", notes: str = "", raw_dir: Path | None = None) -> dict[str, str]:
+    """Add a cited source (a page whose words cannot be archived) to cited_sources.csv.
+
+    Nothing of the page is stored but what describes it. The row is checked by the build on a copy
+    of the raw data first; refuses (AddSourceError, one problem per line, nothing written) a
+    source_id already used by an archived or cited source, the same article as one already
+    archived or cited (same outlet, headline and date), an unknown region, a period that is not a
+    date or ends after the page's date, an unknown lead or source kind, and a line break in any
+    value. Returns the row written.
+    """
+    raw = Path(raw_dir) if raw_dir else PROJ_ROOT / "data" / "raw"
+    row = {"source_id": source_id, "lead_id": lead_id, "url": url, "other_urls": other_urls,
+           "original_outlet": original_outlet, "publisher": publisher, "headline": headline,
+           "date_published": date_published, "date_precision": date_precision,
+           "region_code": region_code, "period_start": period_start, "period_end": period_end,
+           "script": script, "source_kind": source_kind, "what_was_read": what_was_read, "notes": notes}
+    _checked_append(raw, schema.CITED_SOURCES, row, source_id)
+    return row
+
+
+def add_cited_observation(*, source_id: str, indicator_code: str, region_code: str,
+                          period_start: str, period_end: str, period_basis: str, value: str,
+                          unit: str, qualifier: str, number_as_printed: str, locator: str,
+                          scope: str = "region_total", value_high: str = "",
+                          base_period_start: str = "", base_period_end: str = "",
+                          direction_as_printed: str = "", survey: str = "", curator_note: str = "",
+                          raw_dir: Path | None = None) -> dict[str, str]:
+    """Add an observation of a cited source to cited_observations.csv, numbered after the
+    source's last one (``<source_id>-NNN``).
+
+    Checked by the build on a copy of the raw data first, with the same one-line refusals as any
+    row (AddSourceError, nothing written): the number as printed holding more than the number and
+    its qualifier, a value, sign, qualifier or range that the number as printed and the direction
+    word do not give, an unknown source, indicator, unit or region, a unit not the indicator's, a
+    period past the page's date, a change without its base or direction word. Returns the row.
+    """
+    raw = Path(raw_dir) if raw_dir else PROJ_ROOT / "data" / "raw"
+    _, existing = _read_csv(raw / schema.CITED_OBSERVATIONS.path)
+    numbers = [int(r["obs_id"].rpartition("-")[2]) for r in existing if r["source_id"] == source_id]
+    obs_id = f"{source_id}-{max(numbers, default=0) + 1:03d}"
+    row = {"obs_id": obs_id, "source_id": source_id, "region_code": region_code,
+           "indicator_code": indicator_code, "period_start": period_start, "period_end": period_end,
+           "period_basis": period_basis, "value": value, "value_high": value_high, "unit": unit,
+           "qualifier": qualifier, "scope": scope, "base_period_start": base_period_start,
+           "base_period_end": base_period_end, "number_as_printed": number_as_printed,
+           "direction_as_printed": direction_as_printed, "survey": survey, "locator": locator,
+           "curator_note": curator_note}
+    _checked_append(raw, schema.CITED_OBSERVATIONS, row, obs_id)
+    return row

@@ -560,7 +560,7 @@ def derive_printed(number: str, direction: str, measure: str) -> tuple[Decimal, 
         text = direction.translate(_TRADITIONAL) + number
         found = [m for m in find_mentions(text) if not m.is_zero_claim]
         if len(found) != 1 or (found[0].start, found[0].end) != (len(direction), len(text)):
-            raise NumberParseError(f"not one number expression: {number!r}")
+            raise NumberParseError(f"not a number expression: {number!r}")
         mention = found[0]
         if mention.direction == 0 and direction.rstrip("了到至为") in ("降", "升"):
             mention = Mention(**{**mention.__dict__, "direction": -1 if direction[0] == "降" else 1})
