@@ -295,3 +295,41 @@ def test_an_item_left_out_publishes_no_derived_value(comparisons):
         assert row["annual_value"] == row["per_10k"] == row["years_without_event"] == "", row["item_id"]
     # 22 defendants sentenced on one day (one case) were 8,035.5 a year before
     assert all(r["annual_value"] == "" for r in left_out if r["scope"] == "single_instance")
+
+
+# --- zero claims checked against expectation ---------------------------------------------------------
+
+def test_a_zero_claim_is_checked_against_what_chance_would_give(comparisons):
+    huangmei = items_by_id(comparisons)["huangmei_2017_2021-001"]  # 黄梅: zero homicides, five years
+    # 759,928 people over 2016-11/2021-11-04 at the national 命案 rate (0.62 in 2016, 0.5 for
+    # 2017-2021, the lower of the nearest published years where none was published)
+    assert huangmei["expected_events"] == "19.1901"
+    assert huangmei["p_zero"] == "4.6E-9"
+    assert huangmei["expectation"].startswith("implausible as written")
+    others = [r for r in comparisons.items if r["measure"] == "zero_claim" and r["indicator_code"] != "homicide_cases_zero"]
+    assert others and all(r["expected_events"] == "" for r in others)
+    assert all(r["expectation"].startswith("no official national rate") for r in others if r["scope"] == "region_total")
+
+
+@pytest.mark.parametrize("year, expected_rate", [(2021, "0.5"), (2018, "0.5"), (2010, "0.7")])
+def test_a_year_without_a_published_rate_takes_the_lower_neighbour(year, expected_rate):
+    from analysis.dataset.compare import _rate_for
+    rates = {2005: Decimal("2.39"), 2014: Decimal("0.7"), 2016: Decimal("0.62"), 2021: Decimal("0.5")}
+    assert str(_rate_for(year, rates)[0]) == expected_rate
+
+
+def test_a_small_region_may_well_have_none(comparisons):
+    from analysis.dataset.compare import expectation_of
+    small = item(measure="zero_claim", indicator_code="homicide_cases_zero", period_start="2021", period_end="2021")
+    expected, p_zero, says = expectation_of(small, {"population": "20000"}, {2021: Decimal("0.5")})
+    assert expected == Decimal("0.1") and says.startswith("plausible")
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"per_100k": "0.6"}, "field 'per_100k': 6.2 cases per 1000000 people is 0.62 per 100,000, not 0.6"),
+    ({"indicator_code": "homicide_cases_change_pct"}, "field 'indicator_code': a reference rate checks a zero claim"),
+])
+def test_a_reference_rate_is_refused_when_it_does_not_add_up(raw_copy, out_dir, changes, says):
+    line = edit_row(raw_copy / "reference_rates.csv", "year", "2016", **changes)
+    assert any(p.startswith(f"reference_rates.csv, line {line}") and says in p
+               for p in refused(raw_copy, out_dir)), refused(raw_copy, out_dir)

@@ -300,6 +300,9 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     sums: dict[str, list[str]] = defaultdict(list)
     for row in tables["indicator_sums"]:
         sums[row["total_indicator_code"]].append(row["part_indicator_code"])
+    references: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for row in tables["reference_rates"]:
+        references[row["indicator_code"]][int(row["year"])] = Decimal(row["per_100k"])
     review_years = {}
     for row in tables["sources"]:
         start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
@@ -318,7 +321,7 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     for item in items:
         source_id = item.obs_ids[0].rpartition("-")[0]
         quantity, reason_code, reason = eligibility(item, review_years[source_id])
-        row = _item_row(item, quantity, reason, links, populations, per_capita)
+        row = _item_row(item, quantity, reason, links, populations, per_capita, references)
         row["reason_code"] = reason_code
         out.items.append(row)
         if not quantity:
@@ -367,7 +370,65 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     return out
 
 
-def _item_row(item: Item, quantity: str, reason: str, links, populations, per_capita) -> dict[str, str]:
+# A zero claim is implausible as written when chance gives "none at all" less often than this,
+# unlikely below PLAUSIBLE (conventional levels; docs/curation_guide.md, "Claims checked against
+# expectation").
+IMPLAUSIBLE = Decimal("0.001")
+PLAUSIBLE = Decimal("0.05")
+
+
+def _significant(value: Decimal | None, digits: int = 2) -> str:
+    """A probability with two significant digits, in plain or E notation (5.6E-9)."""
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    rounded = round(value, digits - 1 - value.adjusted())
+    return format(rounded.normalize(), "E" if value.adjusted() < -4 else "f")
+
+
+def _rate_for(year: int, rates: dict[int, Decimal]) -> tuple[Decimal, str]:
+    """The rate of ``year``, or the lowest of the nearest sourced years around it (the benefit of
+    the doubt: fewer expected events); with where it comes from."""
+    if year in rates:
+        return rates[year], str(year)
+    before = max((y for y in rates if y < year), default=None)
+    after = min((y for y in rates if y > year), default=None)
+    near = [y for y in (before, after) if y is not None]
+    low = min(near, key=lambda y: (rates[y], y))
+    return rates[low], f"{year}: none published, the lower of {'/'.join(map(str, near))}"
+
+
+def expectation_of(item: Item, population: dict | None, rates: dict[int, Decimal]
+                   ) -> tuple[Decimal | None, Decimal | None, str]:
+    """(expected events, P(none), what it means) for a zero claim: the region's 2020 census
+    population × each year's share of the period × the national rate per 100,000 for that year
+    (reference_rates.csv); P(none) = exp(−expected) under a Poisson model. Raises nothing: a claim
+    with no reference rate, population or whole-region scope says why none is computed."""
+    if item.measure != "zero_claim":
+        return None, None, ""
+    if not rates:
+        return None, None, "no official national rate for this kind of event: not checked"
+    if item.scope != "region_total" or not population:
+        return None, None, "not checked: no census population for the region as a whole"
+    start, end = item.period
+    people = Decimal(population["population"])
+    expected, parts = Decimal(0), []
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
+        share = Decimal((last - first).days + 1) / Decimal((dt.date(year, 12, 31) - dt.date(year, 1, 1)).days + 1)
+        rate, basis = _rate_for(year, rates)
+        expected += people * share * rate / 100000
+        parts.append(f"{_q(share)} × {rate} ({basis})")
+    p_zero = (-expected).exp()
+    verdict = ("implausible as written (it likely means something narrower, such as no unsolved "
+               "case)" if p_zero < IMPLAUSIBLE else "unlikely" if p_zero < PLAUSIBLE else "plausible")
+    return expected, p_zero, (f"{verdict}: {int(people):,} people × [{' + '.join(parts)}] per "
+                              f"100,000 = {_q(expected)} expected, P(none) = {_significant(p_zero)}")
+
+
+def _item_row(item: Item, quantity: str, reason: str, links, populations, per_capita,
+              references) -> dict[str, str]:
     link = links.get(item.indicator_code, {})
     years = period_years(*item.period)
     annual = annual_low = annual_high = None
@@ -392,6 +453,10 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
     without = years if item.measure == "zero_claim" and quantity else None
     if without is not None:
         formula.append(f"years without the event: the period {item.period_label} = {_years_text(years)}")
+    expected, p_zero, expectation = expectation_of(item, populations.get(item.region_code),
+                                                   references.get(item.indicator_code, {}))
+    if expected is not None:
+        formula.append(f"expected events: {expectation.split(': ', 1)[1]}")
     return {
         "item_id": item.item_id, "obs_ids": " ".join(item.obs_ids),
         "is_derived_total": "true" if item.is_derived_total else "false",
@@ -409,7 +474,8 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         "population_2020": population["population"] if per is not None else "",
         "population_basis": population["basis"] if per is not None else "",
         "per_10k": _q(per), "per_10k_low": _q(per_low), "per_10k_high": _q(per_high),
-        "years_without_event": _q(without), "formula": "; ".join(formula),
+        "years_without_event": _q(without), "expected_events": _q(expected),
+        "p_zero": _significant(p_zero), "expectation": expectation, "formula": "; ".join(formula),
         "status": "" if quantity else "excluded", "reason": reason, "compared_in": "",
     }
 

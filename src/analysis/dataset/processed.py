@@ -189,7 +189,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                   schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
                   schema.INDICATOR_SUMS, schema.CENSUS_SOURCES, schema.CENSUS,
                   schema.CENSUS_EXCEPTIONS, schema.LEXICON, schema.EXCLUSIONS,
-                  schema.CITED_SET_ASIDE, schema.LEADS, schema.LEAD_DECISIONS):
+                  schema.CITED_SET_ASIDE, schema.LEADS, schema.LEAD_DECISIONS, schema.REFERENCE_RATES):
         out[table.name] = [{k: r[k] for k in table.field_names}
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]

@@ -474,6 +474,29 @@ LEAD_DECISIONS = Table(
     [fk("lead_id", "leads", "lead_id")],
 )
 
+REFERENCE_RATES = Table(
+    "reference_rates", "reference_rates.csv",
+    "Official national rates a zero claim is checked against: what chance would give",
+    [
+        field("indicator_code", "string", "The zero claim's indicator the rate applies to.", required=True),
+        field("year", "integer", "The year of the rate.", required=True, minimum=1949),
+        field("value", "number", "The figure as printed.", required=True, minimum=0),
+        field("unit_as_printed", "string", "Its unit as printed (per 100,000 or per 1,000,000 people).",
+              required=True, enum=["cases per 100000 people", "cases per 1000000 people"]),
+        field("per_100k", "number", "The figure per 100,000 residents a year (checked against value "
+              "and unit).", required=True, minimum=0),
+        field("source_name", "string", "Who gave the figure, where and when.", required=True),
+        field("source_kind", "string", "official, official_repost (a news outlet reporting an "
+              "official figure with attribution), international_official.", required=True,
+              enum=["official", "official_repost", "international_official"]),
+        field("url", "string", "Where it was read.", required=True, pattern=r"^https?://\S+$"),
+        field("locator", "string", "Where on the page, in our words.", required=True),
+        field("note", "string", "What the figure counts."),
+    ],
+    ["indicator_code", "year"],
+    [fk("indicator_code", "indicators", "indicator_code")],
+)
+
 EXCLUSIONS = Table(
     "exclusions", "exclusions.csv", "Number mentions deliberately not curated, with the reason",
     [
@@ -571,8 +594,8 @@ COUNTERS = Table(
 RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_BASES, INDICATORS,
                            CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS, CENSUS_SOURCES, CENSUS,
                            CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, CITED_SOURCES,
-                           CITED_OBSERVATIONS, CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, EXCLUSIONS,
-                           EXPECTED_COUNTS, LEXICON, COUNTERS]
+                           CITED_OBSERVATIONS, CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, REFERENCE_RATES,
+                           EXCLUSIONS, EXPECTED_COUNTS, LEXICON, COUNTERS]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -747,6 +770,15 @@ COMPARISONS = Table(
         field("per_10k_low", "number", _DERIVED + "lower end, per 10,000 residents."),
         field("per_10k_high", "number", _DERIVED + "upper end, per 10,000 residents."),
         field("years_without_event", "number", _DERIVED + "zero claims: period_years."),
+        field("expected_events", "number", _DERIVED + "zero claims with an official reference rate "
+              "(reference_rates.csv): the events chance would give, Σ over the period's years of "
+              "population_2020 × years in that year × rate per 100,000 ÷ 100,000; for a year with no "
+              "rate, the lowest rate of the nearest sourced years (the benefit of the doubt)."),
+        field("p_zero", "number", _DERIVED + "the probability of no event at all under a Poisson "
+              "model with that expectation: exp(−expected_events)."),
+        field("expectation", "string", "What the zero claim means against the expectation: "
+              "plausible (p_zero ≥ 0.05), unlikely (≥ 0.001), implausible (below: the claim likely "
+              "means something narrower, such as no unsolved case), or why none is computed."),
         field("formula", "string", "How each derived value was computed, with its numbers."),
         field("status", "string", "compared (in a valid group), alone (may be compared, has no "
               "partner) or excluded (may not be compared).", required=True,
@@ -805,6 +837,6 @@ PROCESSED_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PE
                                  INDICATORS, CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS,
                                  CENSUS_SOURCES, CENSUS, CENSUS_EXCEPTIONS,
                                  PROCESSED_REGIONS, PROCESSED_SOURCES, PROCESSED_OBSERVATIONS,
-                                 PROCESSED_CITED_SET_ASIDE, LEADS, LEAD_DECISIONS,
+                                 PROCESSED_CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, REFERENCE_RATES,
                                  EXCLUSIONS, MENTIONS, COMPARISONS, COMPARISON_GROUPS,
                                  COMPARISON_MEMBERS, LEXICON]

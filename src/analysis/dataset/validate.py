@@ -761,6 +761,25 @@ def _check_cited_sources(tables: dict[str, list[Row]], problems: list[Problem]) 
             problems.append(Problem(*where, "note", "a number set aside for 'other' needs a note"))
 
 
+def _check_reference_rates(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """A reference rate is given as printed and converted once: per_100k must follow from value
+    and unit; it applies to a zero claim."""
+    indicators = {r["indicator_code"]: r for r in tables["indicators"]}
+    per = {"cases per 100000 people": Decimal(1), "cases per 1000000 people": Decimal("0.1")}
+    for row in tables["reference_rates"]:
+        where = (schema.REFERENCE_RATES.path, row.line, f"{row['indicator_code']}, {row['year']}")
+        if not (_NUMBER.match(row["value"]) and _NUMBER.match(row["per_100k"])) or row["unit_as_printed"] not in per:
+            continue  # reported by the field checks
+        if Decimal(row["value"]) * per[row["unit_as_printed"]] != Decimal(row["per_100k"]):
+            problems.append(Problem(*where, "per_100k", f"{row['value']} {row['unit_as_printed']} is "
+                                    f"{plain_number(Decimal(row['value']) * per[row['unit_as_printed']])} "
+                                    f"per 100,000, not {row['per_100k']}"))
+        indicator = indicators.get(row["indicator_code"])
+        if indicator and indicator["measure"] != "zero_claim":
+            problems.append(Problem(*where, "indicator_code", f"a reference rate checks a zero claim; "
+                                    f"{row['indicator_code']} is a {indicator['measure']}"))
+
+
 def _check_leads(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
     """Every lead is decided: curated into the cited source that names it, or set aside with a
     reason; a reprint of an archived report is set aside as one."""
@@ -986,6 +1005,7 @@ def _load_raw(raw_dir: Path | str) -> RawData:
                                         f"published ({row['date_published'][:10]})"))
     _check_cited_sources(tables, problems)
     _check_leads(tables, problems)
+    _check_reference_rates(tables, problems)
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
