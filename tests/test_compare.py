@@ -175,8 +175,8 @@ def test_no_group_mixes_measures_or_units(comparisons):
 def test_the_share_of_observations_compared(comparisons):
     observations = [r for r in comparisons.items if r["is_derived_total"] == "false"]
     compared = [r for r in observations if r["compared_in"]]
-    # 21 of the 119 archived and 134 of the 602 cited observations; also per source in expected_counts.csv
-    assert len(compared) == len(comparisons.compared_observations) == 155
+    # 22 of the 119 archived and 151 of the 602 cited observations; also per source in expected_counts.csv
+    assert len(compared) == len(comparisons.compared_observations) == 173
 
 
 # --- refusals of the crosswalk -------------------------------------------------------------------
@@ -333,3 +333,30 @@ def test_a_reference_rate_is_refused_when_it_does_not_add_up(raw_copy, out_dir, 
     line = edit_row(raw_copy / "reference_rates.csv", "year", "2016", **changes)
     assert any(p.startswith(f"reference_rates.csv, line {line}") and says in p
                for p in refused(raw_copy, out_dir)), refused(raw_copy, out_dir)
+
+
+@pytest.mark.parametrize("period, base, year_on_year", [
+    (("2023", "2023"), ("2022", "2022"), True),             # 同比 over a calendar year
+    (("2024", "2024"), ("2023", "2023"), True),
+    (("2023", "2023"), ("2017", "2017"), False),            # 与2017年相比: only with the same span
+    (("2025-01", "2025-04"), ("2024-01", "2024-04"), False),  # a window: only with the same window
+    (("2017", "2021"), ("2016", "2016"), False),
+])
+def test_year_on_year_changes_share_an_axis_across_years(period, base, year_on_year):
+    change = item(measure="relative_change_pct", unit="percent", period_start=period[0],
+                  period_end=period[1], base_start=base[0], base_end=base[1])
+    kind, _ = group_keys("change", change, False)[0]
+    assert (kind == "change_year_on_year") is year_on_year
+    if year_on_year:  # 2023 against 2022 and 2024 against 2023 share one axis
+        other = item(measure="relative_change_pct", unit="percent", period_start="2021", period_end="2021",
+                     base_start="2020", base_end="2020")
+        assert group_keys("change", other, False) == group_keys("change", change, False)
+
+
+def test_the_year_on_year_panel_holds_several_years_and_regions(comparisons):
+    group_row, members = group(comparisons, "police_incidents_trend--criminal_police_incidents_change_pct"
+                                            "--change_year_on_year--relative_change_pct")
+    rows = items_by_id(comparisons)
+    assert group_row["is_valid"] == "true"
+    assert len({rows[m]["period_label"] for m in members}) >= 2  # several years on one axis
+    assert {rows[m]["period_label"] for m in members} <= {str(y) for y in range(2000, 2030)}

@@ -73,13 +73,17 @@ RULES = {
                        "regions of different levels may share the axis.",
     "percent": "Rates and shares in percent: regions of any level may share the axis.",
     "change": "Changes against the same base period ({level}) and of the same measure only.",
+    "change_year_on_year": "Year-on-year changes (同比: a calendar year against the year before) of "
+                           "the same measure ({level}), across regions and years: drawn with the year "
+                           "on the x axis, one series per region.",
     "years_without_event": "Zero claims as the years without the event; between regions of the "
                            "same level ({level}) only, since a small place goes years without a "
                            "rare event by chance.",
 }
 VALUE_COLUMN = {"annual_count": "annual_value", "annual_per_10k": "per_10k",
                 "count_at_date": "value", "per_10k_at_date": "per_10k", "percent": "value",
-                "change": "value", "years_without_event": "years_without_event"}
+                "change": "value", "change_year_on_year": "value",
+                "years_without_event": "years_without_event"}
 _BASIS_ORDER = ("stated", "inferred", "publication_date", "review_period_assumed")
 
 
@@ -259,6 +263,19 @@ def subgroup(item: Item, links: dict[str, dict]) -> tuple[str, str]:
     return link["concept_code"], "same" if link["relation"] == "same" else item.indicator_code
 
 
+def is_year_on_year(item: Item) -> bool:
+    """Whether a change is a calendar year's against the year before (同比 over a whole year): the
+    changes that may share an axis across years. A window shorter than a year against the same
+    window a year before (a holiday week, January-April) compares only with the same window, and a
+    change against another span (与2017年相比) only with the same span."""
+    if not item.base_start:
+        return False
+    start, end = item.period
+    base = parse_period(item.base_start)[0], parse_period(item.base_end)[1]
+    return (start == dt.date(start.year, 1, 1) and end == dt.date(start.year, 12, 31)
+            and base == (dt.date(start.year - 1, 1, 1), dt.date(start.year - 1, 12, 31)))
+
+
 def group_keys(quantity: str, item: Item, has_per_10k: bool) -> list[tuple[str, str]]:
     """(group kind, level or base) for every axis the item may share."""
     if quantity == "annual_count":
@@ -270,6 +287,8 @@ def group_keys(quantity: str, item: Item, has_per_10k: bool) -> list[tuple[str, 
             return [("percent", f"the provincial survey of {item.survey.split()[1]}")]
         return [("percent", "the national survey" if item.survey == "national" else "all levels")]
     if quantity == "change":
+        if is_year_on_year(item):
+            return [("change_year_on_year", item.measure)]
         return [("change", f"{item.measure} against {item.base_label}")]
     if quantity == "years_without_event":
         return [("years_without_event", item.region_level)]

@@ -808,7 +808,7 @@ COMPARISON_GROUPS = Table(
         field("indicator_code", "string", "For a narrower, broader or proxy indicator: the one "
               "indicator the group holds (empty: the concept's same links)."),
         field("kind", "string", "annual_count, annual_per_10k, count_at_date, per_10k_at_date, "
-              "percent, change, years_without_event.", required=True),
+              "percent, change, change_year_on_year, years_without_event.", required=True),
         field("level", "string", "The region level (absolute counts, zero claims), the base (changes) "
               "or 'all levels'.", required=True),
         field("value_column", "string", "The comparisons.csv column drawn on the axis.", required=True),

@@ -23,6 +23,7 @@ KIND_COLUMNS = {
     "per_10k_at_date": ("per_10k", "per_10k_low", "per_10k_high"),
     "percent": ("value", "value_low", "value_high"),
     "change": ("value", "value_low", "value_high"),
+    "change_year_on_year": ("value", "value_low", "value_high"),
     "years_without_event": ("years_without_event", "years_without_event", "years_without_event"),
 }
 KIND_LABELS = {
@@ -32,6 +33,7 @@ KIND_LABELS = {
     "per_10k_at_date": "{unit} per 10,000 residents 每万人",
     "percent": "percent 百分比",
     "change": "change in percent of the base 相对基期变化(%)",
+    "change_year_on_year": "year-on-year change in percent 同比变化(%)",
     "years_without_event": "years without the event 未发生年数",
 }
 REASON_LABELS = {
@@ -85,6 +87,11 @@ def labelled(data: Dataset) -> pd.DataFrame:
         else name for k, name in zip(items["comparison_key"], items["indicator_name"])]
     items["source_id"] = items["obs_ids"].str.split().str[0].str.rsplit("-", n=1).str[0]
     items["quote"] = items["obs_ids"].map(lambda ids: " | ".join(quotes[i] for i in ids.split()))
+    evidence = data.observations.set_index("obs_id")["evidence_kind"]
+    # a derived total of quoted and cited parts is as strong as its weakest part: cited
+    items["evidence_kind"] = items["obs_ids"].map(
+        lambda ids: "cited" if any(evidence[i] == "cited" for i in ids.split()) else "archived_quote")
+    items["province_code"] = items["region_code"].str[:2] + "0000"
     items["ids"] = items["obs_ids"].map(short_ids)
     items["label"] = (items["region_name_zh"] + " (" + items["region_level"] + ") "
                       + items["period_label"] + "\n" + items["ids"]
@@ -135,7 +142,8 @@ def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) 
         value, low, high = KIND_COLUMNS[group.kind]
         first = rows.iloc[0]
         subject = first["indicator_name"] if group.indicator_code else first["key_name"]
-        level = "" if group.level == "all levels" else f" · {group.level}"
+        level = ("" if group.level == "all levels" else " · 同比 year on year"
+                 if group.kind == "change_year_on_year" else f" · {group.level}")
         out.append(Axis(group.group_id, f"{subject}{level}", group.rule, group.kind,
                         KIND_LABELS[group.kind].format(unit=units[first["unit"]]), value, low, high,
                         rows.sort_values([value, "item_id"], ascending=[False, True]).reset_index(drop=True)))

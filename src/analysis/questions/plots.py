@@ -175,6 +175,51 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
     return ax
 
 
+# One colour per province, everywhere a chart tells them apart.
+PROVINCE_COLOURS = {"420000": "#1f77b4", "430000": "#d62728"}
+
+
+def year_on_year_panel(frame, title: str, unit_label: str, note: str = "", ax=None):
+    """Year-on-year changes as a panel: the year on the x axis, the change on the y axis, one
+    series per region (a line where a region has several years), coloured by province (湖北 blue,
+    湖南 red). A cited figure is drawn hollow, a quoted one filled; a qualified value (more than,
+    nearly, about) carries its whisker or marker as in the bar charts. ``frame`` needs
+    region_code, region_name_zh, province_code, period_start, value, qualifier and evidence_kind."""
+    import pandas as pd
+
+    plt = _pyplot()
+    frame = frame.assign(year=pd.to_datetime(frame["period_start"]).dt.year)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.8))
+    for code, series in frame.sort_values("year").groupby("region_code", sort=True):
+        colour = PROVINCE_COLOURS.get(series["province_code"].iloc[0], "#555555")
+        if len(series) > 1:
+            ax.plot(series["year"], series["value"], color=colour, linewidth=1, alpha=0.6)
+        for row in series.itertuples():
+            cited = row.evidence_kind == "cited"
+            ax.scatter(row.year, row.value, s=36, zorder=3, edgecolor=colour,
+                       facecolor="white" if cited else colour, linewidth=1.5)
+        last = series.iloc[-1]
+        ax.annotate(last["region_name_zh"], (last["year"], last["value"]), xytext=(5, 0),
+                    textcoords="offset points", va="center", fontsize=8, color=colour)
+    ax.axhline(0, color="black", linewidth=0.8)
+    years = sorted(frame["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlim(years[0] - 0.6, years[-1] + 1.2)
+    ax.set_ylabel(unit_label)
+    ax.set_title(title, loc="left", fontsize=11)
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], marker="o", linestyle="", color=c, label=name)
+               for name, c in (("湖北 Hubei", PROVINCE_COLOURS["420000"]), ("湖南 Hunan", PROVINCE_COLOURS["430000"]))]
+    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#555555",
+                       color="#555555", label="hollow: cited 引用 (number as printed)")]
+    ax.legend(handles=handles, loc="best", fontsize=8, frameon=False)
+    if note:
+        ax.annotate(fill(note, 110), (0, 0), xycoords="axes fraction", xytext=(0, -36),
+                    textcoords="offset points", va="top", fontsize=8, color="#444444")
+    return ax
+
+
 def change_slopes(changes):
     """Each relative change as a line from the middle of its base period (index 100) to the middle
     of its period (100 + the change), one panel per concept, so that changes over spans of
