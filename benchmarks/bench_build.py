@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from analysis.dataset import schema
 from analysis.dataset.processed import processed_files, replace_directory
 from analysis.config import RAW_DIR
 from analysis.dataset.validate import _check_audit, load_raw
@@ -26,7 +27,11 @@ from analysis.dataset.validate import _check_audit, load_raw
 VOCABULARIES = ("themes.csv", "units.csv", "measures.csv", "qualifiers.csv", "scopes.csv",
                 "period_bases.csv", "indicators.csv", "concepts.csv", "indicator_concepts.csv",
                 "indicator_sums.csv", "census_sources.csv", "census_2020.csv",
-                "census_2020_exceptions.csv", "regions.csv", "lexicon.csv")
+                "census_2020_exceptions.csv", "regions.csv", "lexicon.csv", "counters.csv",
+                "reference_rates.csv")
+# The corpus is of archived reports: the tables of cited sources and leads are written empty.
+EMPTY_TABLES = (schema.CITED_SOURCES, schema.CITED_OBSERVATIONS, schema.CITED_SET_ASIDE,
+                schema.LEADS, schema.LEAD_DECISIONS)
 # (sentence template, indicator, unit, value, qualifier, is_change)
 FORMS = [
     ("第{i}项工作共化解矛盾纠纷{n}起", "disputes_screened_resolved", "cases", "{n}", "exact", False),
@@ -47,6 +52,8 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None
 def make_corpus(root: Path, reports: int, observations: int) -> None:
     for name in VOCABULARIES:
         shutil.copy(RAW_DIR / name, root / name)
+    for table in EMPTY_TABLES:
+        write_csv(root / table.path, table.field_names, [])
     (root / "reports").mkdir()
     per_report = observations // reports
     with (RAW_DIR / "regions.csv").open(encoding="utf-8") as f:

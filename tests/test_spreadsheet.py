@@ -74,3 +74,11 @@ def test_a_download_is_utf8_with_a_byte_order_mark_and_reads_back_clean():
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert rows[0][0] == "地区" and not rows[0][0].startswith("\ufeff")
     assert rows[1] == ["湖北省", "平安湖北\n建设"]
+
+
+@given(st.lists(st.lists(st.text(alphabet='ab,"\n中=+ \t\r\u2028', max_size=5), min_size=3, max_size=3),
+                max_size=4))
+def test_the_fast_writer_writes_what_the_record_writer_writes(rows):
+    """csv_text takes the C writer where no cell holds a break other than LF: the same text."""
+    header = ["h", "i", "j"]
+    assert csv_text(header, rows) == csv_record(header) + "".join(csv_record(r) for r in rows)

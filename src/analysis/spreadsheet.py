@@ -8,6 +8,8 @@ library only: notebooks import it without loading the build.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Sequence
 
@@ -27,11 +29,14 @@ _LINE_START = f"(?:\\A|\\r\\n|{_LINE_BREAK.pattern})"
 # apostrophe keeps the guard reversible: '=x is written ''=x and read back as '=x).
 _UNGUARDED = re.compile(f"{_LINE_START}(?='*{_TRIGGER})")
 _GUARDED = re.compile(f"({_LINE_START})'(?='*{_TRIGGER})")
+_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
 
 # A cell is quoted when it holds the delimiter, the quote character or any line break (RFC 4180
 # asks it for CR and LF; csv.writer quotes only the characters of its own line terminator, so with
 # "\n" it let a lone "\r" out bare, and a reader split the record there).
 _NEEDS_QUOTES = re.compile(f'[,"{re.escape(LINE_BREAKS)}]')
+_QUOTE_OR_BREAK = re.compile(f'["{re.escape(LINE_BREAKS)}]')
+_OTHER_BREAK = re.compile(f"[{re.escape(LINE_BREAKS.replace(chr(10), ''))}]")
 
 # Excel reads a CSV file without a byte-order mark in the machine's legacy code page (GBK under
 # Chinese settings), so UTF-8 Chinese opens garbled; with the mark, Excel and LibreOffice read UTF-8.
@@ -48,6 +53,8 @@ def inert(cell: str) -> str:
     """``cell`` with an apostrophe added at the start of each of its lines that a spreadsheet would
     run as a formula: a line beginning with = + - @ tab or carriage return (OWASP CSV injection),
     or with apostrophes followed by one of them. :func:`restore` undoes it exactly."""
+    if not cell or (cell[0] not in _FIRST_CHARACTERS and not _LINE_BREAK.search(cell)):
+        return cell  # one line that no trigger begins: most cells, at the cost of one search
     return _UNGUARDED.sub(lambda m: m.group(0) + "'", cell)
 
 
@@ -61,13 +68,28 @@ def csv_record(cells: Sequence[str]) -> str:
     holds a comma, a quote or a line break, so that every cell reads back as one cell."""
     if len(cells) == 1 and cells[0] == "":
         return '""\n'  # an empty single-cell record would read back as a blank line: no record
+    joined = ",".join(cells)
+    if joined.count(",") == len(cells) - 1 and not _QUOTE_OR_BREAK.search(joined):
+        return joined + "\n"  # no cell holds a comma, a quote or a line break: nothing to quote
     return ",".join('"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c
                     for c in cells) + "\n"
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A CSV file of text cells (written as given: guard them with :func:`inert` first)."""
-    return csv_record(header) + "".join(csv_record(row) for row in rows)
+    """A CSV file of text cells (written as given: guard them with :func:`inert` first).
+
+    Where no cell holds a line break other than LF, the standard library's writer (C) writes it:
+    it quotes exactly what :func:`csv_record` quotes then (a comma, a quote, LF) and gives the same
+    text; otherwise every record goes through :func:`csv_record`."""
+    rows = [list(row) for row in rows]
+    if any(_OTHER_BREAK.search("\x00".join(row)) for row in (header, *rows)) or any(
+            len(row) == 1 and row[0] == "" for row in (header, *rows)):
+        return csv_record(header) + "".join(csv_record(row) for row in rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def download_bytes(text: str) -> bytes:

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import gc
 import hashlib
+from bisect import bisect_left
 from collections import Counter
 import io
 import re
@@ -865,8 +866,10 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
                     f"number {d.mention.text!r} at offset {d.mention.start} is neither curated nor "
                     f"excluded: …{d.mention.context}… (add an observation whose quote contains it, "
                     f"or a row to exclusions.csv)"))
+        starts = [m.start for m in mentions]  # sorted: extract_mentions returns them in order
         for obs in quoted.get(sid, []):
-            inside = {m.text for m in mentions if obs.start <= m.start and m.end <= obs.end}
+            inside = {m.text for m in mentions[bisect_left(starts, obs.start):bisect_left(starts, obs.end)]
+                      if m.end <= obs.end}
             for label in sorted(obs.label_numbers - inside):
                 problems.append(Problem(schema.OBSERVATIONS.path, lines[obs.obs_id], obs.obs_id,
                                         "label_numbers",
