@@ -147,10 +147,21 @@ def extract_downloads(notebook: dict, run_id: str) -> tuple[dict, list[Download]
 
 
 def sources_on_page(notebook: dict, source_ids: list[str]) -> list[str]:
-    """The reports a page shows numbers or text from: their ids (or obs_ids) appear in it."""
-    text = json.dumps([c.get("outputs", []) for c in notebook.get("cells", [])], ensure_ascii=False)
-    return [sid for sid in source_ids
-            if re.search(rf"(?<![\w-]){re.escape(sid)}(?![\w])", text)]
+    """The sources a page shows numbers or text from: their ids (or obs_ids) appear in its
+    outputs. Images are not read (they hold no id, and megabytes of base64), and all ids are
+    looked for in one pass."""
+    outputs = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            outputs.append({k: v for k, v in data.items() if not k.startswith("image/")}
+                           if data else output)
+    text = json.dumps(outputs, ensure_ascii=False)
+    if not source_ids:
+        return []
+    names = "|".join(re.escape(sid) for sid in sorted(source_ids, key=len, reverse=True))
+    found = set(re.findall(rf"(?<![\w-])({names})(?![\w])", text))
+    return [sid for sid in source_ids if sid in found]
 
 
 @dataclass
