@@ -164,11 +164,13 @@ def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem])
                 for f in table.fields if "pattern" in f.get("constraints", {})}
     for row in rows:
         key = _key(table, row)
+        # one search per row: only a row holding a line break is looked at cell by cell
+        has_break = line_break("\x00".join(row.values())) is not None
         for f in table.fields:
             name = f["name"]
             value = row.get(name, "")
             cons = f.get("constraints", {})
-            found = line_break(value)
+            found = line_break(value) if has_break else None
             if found:
                 # Refused, not joined: the build never rewrites raw data, and a cell that reads
                 # back as two lines or records in some tool is not what the curator saw.
