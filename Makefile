@@ -22,7 +22,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 # What the data build reads, and what every notebook run reads: a change to any of these
 # re-executes the runs (data/processed files change only when their content does).
 BUILD_SOURCES := src/analysis/config.py $(wildcard src/analysis/dataset/*.py)
-NOTEBOOK_SOURCES := src/analysis/config.py src/analysis/publish/execute.py src/analysis/publish/tags.py $(wildcard src/analysis/questions/*.py)
+NOTEBOOK_SOURCES := src/analysis/config.py src/analysis/spreadsheet.py src/analysis/publish/execute.py src/analysis/publish/tags.py $(wildcard src/analysis/questions/*.py)
 PROCESSED_FILES := $(wildcard $(PROCESSED)/*.csv $(PROCESSED)/*.json $(PROCESSED)/text/*.txt)
 RUN_DEPS := $(PROCESSED_FILES) $(NOTEBOOK_SOURCES) $(KERNEL)
 
