@@ -167,37 +167,28 @@ def provenance_markdown(observations_csv: str, sources_csv: str, footer: str = "
 
 
 def _observation_table(rows: list[dict]) -> str:
-    header = ("obs_id", "region 地区", "indicator 指标", "value 数值", "qualifier", "period 时期",
-              "quote 引文", "characters 位置")
-    lines = ['<table class="pingan-table pingan-provenance">',
-             "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
-             "<tbody>"]
-    for row in rows:
-        value = row["value"] + (f" {row['unit']}" if row.get("unit") else "")
-        cells = (
-            f"<td><code>{_e(row['obs_id'])}</code></td>",
-            f"<td>{_e(row['region_name_zh'])} {_e(row['region_name_en'])} ({_e(row['region_code'])})</td>",
-            f"<td>{_e(row['indicator_name_zh'])} {_e(row['indicator_name_en'])}</td>",
-            f"<td>{_e(value)}</td>",
-            f"<td>{_e(row['qualifier'])}</td>",
-            f"<td>{_e(row['period_label'])}</td>",
-            f"<td>{_e(row['quote'])}</td>",
-            f"<td>{_e(row['quote_start'])}–{_e(row['quote_end'])}</td>",
-        )
-        lines.append(f'<tr id="{_e(anchor(row["obs_id"]))}">' + "".join(cells) + "</tr>")
-    lines += ["</tbody>", "</table>", ""]
-    return "\n".join(lines)
+    """The rows of an archived report: each with its quote and where it stands in the text."""
+    return _table(rows, ("quote 引文", "characters 位置"), "pingan-table pingan-provenance",
+                  lambda row: (_e(row["quote"]), f"{_e(row['quote_start'])}–{_e(row['quote_end'])}"))
 
 
 def _cited_table(rows: list[dict]) -> str:
+    """The rows of a cited source: each with its number as printed and where it stands."""
+    def evidence(row: dict) -> tuple[str, str]:
+        printed = (row.get("direction_as_printed") or "") + (row.get("number_as_printed") or "")
+        return _e(printed) or "(in words 文字表述)", _e(row.get("locator", ""))
+    return _table(rows, ("as printed 原样", "where on the page 位置"),
+                  "pingan-table pingan-provenance pingan-cited", evidence)
+
+
+def _table(rows: list[dict], evidence_header: tuple[str, str], classes: str, evidence) -> str:
     header = ("obs_id", "region 地区", "indicator 指标", "value 数值", "qualifier", "period 时期",
-              "as printed 原样", "where on the page 位置")
-    lines = ['<table class="pingan-table pingan-provenance pingan-cited">',
+              *evidence_header)
+    lines = [f'<table class="{classes}">',
              "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
              "<tbody>"]
     for row in rows:
         value = row["value"] + (f" {row['unit']}" if row.get("unit") else "")
-        printed = (row.get("direction_as_printed") or "") + (row.get("number_as_printed") or "")
         cells = (
             f"<td><code>{_e(row['obs_id'])}</code></td>",
             f"<td>{_e(row['region_name_zh'])} {_e(row['region_name_en'])} ({_e(row['region_code'])})</td>",
@@ -205,8 +196,7 @@ def _cited_table(rows: list[dict]) -> str:
             f"<td>{_e(value)}</td>",
             f"<td>{_e(row['qualifier'])}</td>",
             f"<td>{_e(row['period_label'])}</td>",
-            f"<td>{_e(printed) or '(in words 文字表述)'}</td>",
-            f"<td>{_e(row.get('locator', ''))}</td>",
+            *(f"<td>{cell}</td>" for cell in evidence(row)),
         )
         lines.append(f'<tr id="{_e(anchor(row["obs_id"]))}">' + "".join(cells) + "</tr>")
     lines += ["</tbody>", "</table>", ""]
