@@ -25,11 +25,6 @@ CJK_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xF
 _CJK = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES) + "]")
 
 
-def is_cjk(character: str) -> bool:
-    code = ord(character)
-    return any(low <= code <= high for low, high in CJK_RANGES)
-
-
 def characters_used(html_dir: Path) -> list[str]:
     """Every CJK character of the built pages and of the scripts that write text into them
     (Sphinx's translations, the search page)."""
