@@ -112,6 +112,20 @@ def test_run_summary_reads_the_tagged_cell():
     assert run_summary(nb) == "5 observations."
 
 
+def test_the_takeaway_is_the_runs_line_in_the_index_before_the_summary():
+    from analysis.questions import views
+
+    bundle = views.takeaway_bundle("Hubei  reports <5> figures.")
+    assert bundle["text/html"] == '<p class="pingan-takeaway">Hubei reports &lt;5&gt; figures.</p>'
+    nb = {"cells": [{"metadata": {"tags": ["summary"]},
+                     "outputs": [{"output_type": "stream", "text": ["5 observations.\n"]}]},
+                    {"metadata": {"tags": ["takeaway", "hide-input"]},
+                     "outputs": [{"output_type": "display_data", "data": bundle, "metadata": {}}]}]}
+    assert run_summary(nb) == "Hubei reports <5> figures."
+    with pytest.raises(ValueError, match="takeaway needs a sentence"):
+        views.takeaway_bundle("  ")
+
+
 def test_chart_numbers_are_written_in_full():
     from analysis.questions.plots import format_value
 

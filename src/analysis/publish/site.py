@@ -40,9 +40,15 @@ _BUILD = "_build"
 
 
 def run_summary(notebook: dict) -> str:
-    """The text printed by the cell tagged "summary" ("" if there is none)."""
-    for cell in notebook.get("cells", []):
-        if "summary" in cell.get("metadata", {}).get("tags", []):
+    """The run's line in the index: its takeaway (the cell tagged "takeaway", see
+    ``views.takeaway``), else the text printed by the cell tagged "summary" ("" if neither)."""
+    for tag in ("takeaway", "summary"):
+        for cell in notebook.get("cells", []):
+            if tag not in cell.get("metadata", {}).get("tags", []):
+                continue
+            if tag == "takeaway":
+                return " ".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+                                if o.get("output_type") == "display_data").strip()
             return "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
                            if o.get("output_type") == "stream").strip()
     return ""

@@ -113,6 +113,30 @@ def summary(text: str) -> None:
     print(text)
 
 
+TAKEAWAY_CLASS = "pingan-takeaway"
+
+
+def takeaway_bundle(text: str) -> dict:
+    """The display output of :func:`takeaway`: the sentence as text and as a marked paragraph."""
+    text = " ".join(str(text).split())
+    if not text:
+        raise ValueError("a takeaway needs a sentence: compose it from the page's data")
+    return {"text/plain": text,
+            "text/html": f'<p class="{TAKEAWAY_CLASS}">{html.escape(text)}</p>'}
+
+
+def takeaway(text: str) -> None:
+    """Show the page's one-sentence takeaway, composed by the notebook from its own data (never a
+    number typed into the sentence). Call it in the first cell after ``views.start``, tagged
+    "takeaway": the site shows it at the top of the page and as the run's line in the index.
+
+    Raises ValueError on an empty sentence.
+    """
+    from IPython.display import display
+
+    display(takeaway_bundle(text), raw=True)
+
+
 def region_header(data: ds.Dataset, region_code: str) -> pd.DataFrame:
     regions = data.regions.set_index("region_code")
     row = regions.loc[region_code]
