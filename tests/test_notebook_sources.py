@@ -50,8 +50,56 @@ def test_run_ids_are_file_safe_and_skip_defaults():
     assert run.run_id == "04_map--dispute_mediation--county"
     assert Run("03_theme_comparison", {"theme": "x", "per_capita": True}).run_id.endswith("--per_capita")
     fragment = makefile_fragment(load_runs())
-    assert "build/notebooks/01_dataset.ipynb: notebooks/01_dataset.ipynb $(RUN_DEPS)\n" \
-           "\t@$(PY) -m analysis execute 01_dataset\n" in fragment
+    assert "build/notebooks/01_dataset.ipynb &: notebooks/01_dataset.ipynb $(RUN_DEPS)\n" \
+           "\t@$(PY) -m analysis execute --stale-against $^ -- 01_dataset\n" in fragment
+
+
+def test_runs_of_one_notebook_share_kernels_in_batches_of_near_equal_length():
+    from analysis.publish.runs import RunList, batches
+
+    runs = ([Run("02_region_profile", {"region_code": str(420000 + i)}) for i in range(27)]
+            + [Run("05_discourse", {"term_code": "grid"})])
+    cut = batches(RunList([], runs), size=8)
+    assert [len(b) for b in cut] == [7, 7, 6, 7, 1]
+    assert [r for b in cut for r in b] == runs  # every run once, in runs.yaml's order
+    assert {r.notebook for r in cut[-1]} == {"05_discourse"}  # a batch never mixes notebooks
+    fragment = makefile_fragment(RunList([], runs), size=8)
+    assert fragment.count(" &: notebooks/02_region_profile.ipynb $(RUN_DEPS)") == 4
+    assert ".PRECIOUS: $(NOTEBOOK_OUTPUTS)" in fragment  # a batch that fails keeps its good outputs
+    with pytest.raises(ValueError, match="at least one run"):
+        batches(RunList([], runs), size=0)
+
+
+def test_a_batch_executes_only_its_runs_older_than_a_prerequisite(tmp_path):
+    import os
+
+    from analysis.publish.execute import stale_runs
+
+    prerequisite, fresh, old = tmp_path / "notebook.ipynb", tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    for path, mtime in ((old, 100), (prerequisite, 200), (fresh, 300)):
+        path.write_text("{}")
+        os.utime(path, ns=(mtime * 10**9, mtime * 10**9))
+    assert stale_runs(["a", "b", "c"], [prerequisite], output_dir=tmp_path) == ["b", "c"]  # c: no output
+    assert stale_runs(["a"], [], output_dir=tmp_path) == []
+    with pytest.raises(FileNotFoundError):
+        stale_runs(["a"], [tmp_path / "gone.csv"], output_dir=tmp_path)
+
+
+def test_what_a_cell_printed_is_one_output_however_the_kernel_cut_it():
+    from analysis.publish.execute import merged_streams
+
+    display = {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}}
+    cut = [{"output_type": "stream", "name": "stdout", "text": ["Court enforcement: 0 compared."]},
+           {"output_type": "stream", "name": "stdout", "text": ["\n"]},
+           {"output_type": "stream", "name": "stderr", "text": ["warning\n"]},
+           display,
+           {"output_type": "stream", "name": "stdout", "text": ["a\nb"]},
+           {"output_type": "stream", "name": "stdout", "text": ["\n"]}]
+    assert merged_streams(cut) == [
+        {"output_type": "stream", "name": "stdout", "text": ["Court enforcement: 0 compared.\n"]},
+        {"output_type": "stream", "name": "stderr", "text": ["warning\n"]},
+        display,  # streams apart stay apart: the order of what the cell showed is kept
+        {"output_type": "stream", "name": "stdout", "text": ["a\n", "b\n"]}]
 
 
 def test_clean_notebook_drops_timing_and_random_ids():

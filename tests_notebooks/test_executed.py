@@ -10,7 +10,7 @@ import pytest
 
 from analysis.questions import dataset
 from analysis.questions.views import DATA_MIME
-from analysis.publish.execute import execute_run
+from analysis.publish.execute import execute_batch, execute_run
 from analysis.publish.runs import load_runs, missing_runs
 
 
@@ -70,6 +70,18 @@ def test_two_executions_give_the_same_outputs(executed, tmp_path):
     again = execute_run(run_id, output_dir=tmp_path)
     first = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
     assert again.read_text(encoding="utf-8") == first
+
+
+@pytest.mark.slow
+def test_a_run_gives_the_same_notebook_alone_or_after_others_in_one_kernel(executed, tmp_path):
+    """Runs share kernels in batches (publish/execute.py): what a run leaves behind (variables,
+    figures, settings, warnings already shown, the cell counter) must not reach the next one.
+    03 changes matplotlib's state and warns; 04 draws maps; 05 then runs in the same kernel."""
+    run_ids = ["03_theme_comparison--anti_gang", "04_map--anti_gang--prefecture", "05_discourse--grid"]
+    assert execute_batch(run_ids, output_dir=tmp_path) == []
+    for run_id in run_ids:
+        alone = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
+        assert (tmp_path / f"{run_id}.ipynb").read_text(encoding="utf-8") == alone, run_id
 
 
 def test_a_missing_glyph_fails_the_kernel(tmp_path):

@@ -46,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     runs_cmd.add_argument("--check", action="store_true", help="fail if a run the data call for is missing")
     runs_cmd.add_argument("--update", action="store_true", help="add the runs the data call for")
     runs_cmd.add_argument("--makefile", type=Path, help="write Make rules for every run to this file")
-    execute_cmd = commands.add_parser("execute", help="execute one run with papermill")
-    execute_cmd.add_argument("run_id")
+    execute_cmd = commands.add_parser("execute", help="execute runs with papermill, several in one kernel")
+    execute_cmd.add_argument("run_ids", nargs="+", metavar="run_id")
+    execute_cmd.add_argument("--stale-against", nargs="*", type=Path, default=None, metavar="FILE",
+                             help="execute only the runs whose output is missing or older than one "
+                                  "of these files (Make passes a batch's prerequisites)")
     commands.add_parser("kernel", help="register the project's Jupyter kernel in this environment")
     tag_cmd = commands.add_parser("tag-notebooks", help="tag every code cell with what a site reader "
                                   "sees of it (remove-cell for set-up cells, hide-input otherwise)")
@@ -235,14 +238,22 @@ def _notebook_command(args) -> int:
 
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
-        from .publish.execute import execute_run
+        from .publish.execute import execute_batch, stale_runs
 
-        if args.run_id not in _load_runs().by_id():
-            raise CommandError(f"no run {args.run_id!r}: the runs are listed in notebooks/runs.yaml")
-
-        execute_run(args.run_id)
         ids = [run.run_id for run in _load_runs().runs]
-        print(f"run {ids.index(args.run_id) + 1}/{len(ids)} {args.run_id}")
+        unknown = [run_id for run_id in args.run_ids if run_id not in ids]
+        if unknown:
+            raise CommandError(f"no run {unknown[0]!r}: the runs are listed in notebooks/runs.yaml")
+        wanted = list(dict.fromkeys(args.run_ids))
+        if args.stale_against is not None:
+            missing = [str(p) for p in args.stale_against if not p.exists()]
+            if missing:
+                raise CommandError(f"--stale-against: no file {missing[0]}")
+            wanted = stale_runs(wanted, args.stale_against)
+        failures = execute_batch(
+            wanted, progress=lambda run_id: print(f"run {ids.index(run_id) + 1}/{len(ids)} {run_id}", flush=True))
+        if failures:
+            raise CommandError("\n".join(failures))
     elif args.command == "tag-notebooks":
         from .publish.runs import NOTEBOOK_DIR
         from .publish.tags import tag_notebook_files

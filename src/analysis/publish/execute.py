@@ -1,9 +1,15 @@
-"""Executing one run with papermill, and the kernel every run uses.
+"""Executing runs with papermill, and the kernel every run uses.
 
 The kernel is registered inside the project's ``.venv`` (``python -m analysis kernel``; its process
 is ``analysis.publish.kernel``) and runs ``analysis.publish.execute.kernel_startup`` before any
 cell: the CJK font is registered and a missing glyph becomes an error, whatever the notebook
 does. Executed notebooks are cleaned of timing metadata, so that two builds give the same outputs.
+
+Runs of one notebook execute in batches that share one kernel (``execute_batch``): a kernel's
+start-up (Python, ipykernel, pandas, matplotlib, geopandas, the font) costs more than most runs.
+Between two runs the kernel is put back as it was after start-up (``reset_between_runs``), so a
+run gives the same notebook, byte for byte, whether it executes first, later or alone
+(tests_notebooks/test_executed.py checks it).
 """
 
 from __future__ import annotations
@@ -23,14 +29,59 @@ BUILD_NOTEBOOKS = PROJ_ROOT / "build" / "notebooks"
 FAILED_NOTEBOOKS = PROJ_ROOT / "build" / "failed"
 
 
+# What a kernel holds just after start-up and a run may change: put back between runs.
+_PRISTINE: dict = {}
+
+
 def kernel_startup() -> None:
     """Runs in every kernel before the first cell."""
+    import warnings
+
+    import matplotlib
+
     from ..questions.plots import seaborn_theme
 
     seaborn_theme()  # registers the CJK font after seaborn's theme (which resets the font list)
     # Every notebook imports these: importing them here once makes the notebooks' own imports
     # instant, and their cost part of the kernel's start-up (the floor the benchmark measures).
     from ..questions import dataset, discourse, maps, views  # noqa: F401
+
+    _PRISTINE.update(rc=dict(matplotlib.rcParams), warning_filters=list(warnings.filters),
+                     cwd=os.getcwd(), sys_path=list(sys.path))
+
+
+def reset_between_runs() -> None:
+    """Put a kernel back as ``kernel_startup`` left it, before its next run (in the kernel).
+
+    What a run can leave behind and would change the next run's outputs: its variables and output
+    history (IPython's reset), the cell counter (the next run's first cell is [1] again),
+    open figures, matplotlib's and pandas' settings, the working directory and module path, and
+    Python's record of warnings already shown (a warning shown once per place would otherwise be
+    missing from every later run). Imported modules stay: that is the point of sharing a kernel.
+    Raises RuntimeError outside a kernel that ran ``kernel_startup``.
+    """
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not _PRISTINE:
+        raise RuntimeError("reset_between_runs runs inside a kernel started with kernel_startup")
+    # %reset's own code, with a new history session: the cell counter restarts at 1, and the
+    # history database gets no second cell [1] of one session (IPython prints an error then).
+    shell.reset(new_session=True)
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecated keys and options warn when set, even to themselves
+        matplotlib.rcParams.update(_PRISTINE["rc"])
+        pd.reset_option("all")
+    warnings.resetwarnings()  # also forgets which warnings were shown
+    warnings.filters[:] = _PRISTINE["warning_filters"]
+    os.chdir(_PRISTINE["cwd"])
+    sys.path[:] = _PRISTINE["sys_path"]
 
 
 def install_kernel(prefix: Path | None = None) -> Path:
@@ -51,7 +102,8 @@ def install_kernel(prefix: Path | None = None) -> Path:
 
 
 def clean_notebook(nb: dict) -> dict:
-    """Drop what changes from run to run: timestamps, durations, absolute paths. Papermill's
+    """Drop what changes from run to run: timestamps, durations, absolute paths, the chunks in
+    which a stream arrived (``merged_streams``). Papermill's
     injected parameters are removed from the reader's view (the page's header gives them)."""
     papermill = nb.get("metadata", {}).get("papermill", {})
     nb["metadata"]["papermill"] = {k: papermill[k] for k in ("parameters", "version") if k in papermill}
@@ -61,11 +113,32 @@ def clean_notebook(nb: dict) -> dict:
             cell["id"] = "injected-parameters"  # papermill gives it a random id
             if REMOVE_CELL not in tags:
                 tags.append(REMOVE_CELL)
+        if cell.get("outputs"):
+            cell["outputs"] = merged_streams(cell["outputs"])
         cell.get("metadata", {}).pop("execution", None)
         meta = cell.get("metadata", {}).get("papermill")
         if meta is not None:
             cell["metadata"]["papermill"] = {k: meta[k] for k in ("exception", "status") if k in meta}
     return nb
+
+
+def merged_streams(outputs: list[dict]) -> list[dict]:
+    """Adjacent outputs of one stream (stdout, stderr) as one output, as Jupyter shows them.
+
+    The kernel sends what a cell prints in chunks cut by timing (``print(x)`` may arrive as x,
+    then the line end, when the machine is busy): merged, the same cell gives the same outputs on
+    every run. Text is kept as nbformat writes it, one string per line.
+    """
+    merged: list[dict] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            text = "".join(previous["text"]) + "".join(output["text"])
+            merged[-1] = {**previous, "text": text.splitlines(keepends=True)}
+        else:
+            merged.append(output)
+    return merged
 
 
 def _import_papermill():
@@ -79,7 +152,89 @@ def _import_papermill():
 
 
 def execute_run(run_id: str, output_dir: Path = BUILD_NOTEBOOKS) -> Path:
-    """Execute one run; only a successful run replaces the previous output."""
+    """Execute one run in a kernel of its own; only a successful run replaces the previous output.
+
+    Raises SystemExit naming the run and where its failed notebook was written."""
+    return _execute(run_id, output_dir, kernel_manager=None)
+
+
+def stale_runs(run_ids: list[str], prerequisites: list[Path], output_dir: Path = BUILD_NOTEBOOKS) -> list[str]:
+    """The runs whose output is missing or older than one of ``prerequisites`` (what Make would
+    re-make; a batch is one Make rule, so its recipe decides run by run). A missing prerequisite
+    raises FileNotFoundError."""
+    newest = max((Path(p).stat().st_mtime_ns for p in prerequisites), default=0)
+    stale = []
+    for run_id in run_ids:
+        output = output_dir / f"{run_id}.ipynb"
+        if not output.exists() or output.stat().st_mtime_ns < newest:
+            stale.append(run_id)
+    return stale
+
+
+def _start_kernel():
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = AsyncKernelManager(kernel_name=KERNEL_NAME)
+    run_sync(manager.start_kernel)(cwd=str(NOTEBOOK_DIR))
+    return manager
+
+
+def _reset_kernel(manager) -> None:
+    """Run ``reset_between_runs`` in the kernel, silently (no output, no cell counted)."""
+    client = manager.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(
+            # the reset empties the namespace: no name of ours may be needed after it
+            "__import__('analysis.publish.execute', fromlist=['_']).reset_between_runs()",
+            silent=True, store_history=False, timeout=60)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        content = reply["content"]
+        raise RuntimeError(f"resetting the kernel between runs failed: {content.get('ename')}: "
+                           f"{content.get('evalue')}")
+
+
+def _stop_kernel(manager) -> None:
+    from jupyter_core.utils import run_sync
+
+    run_sync(manager.shutdown_kernel)(now=False)
+
+
+def execute_batch(run_ids: list[str], output_dir: Path = BUILD_NOTEBOOKS, progress=None) -> list[str]:
+    """Execute runs one after another in one kernel, reset between runs.
+
+    Every run is attempted: a run that fails keeps its previous output (its notebook goes to
+    build/failed) and the next run starts in a fresh kernel. ``progress(run_id)`` is called after
+    each successful run. Returns the failure messages (empty when every run succeeded).
+    """
+    _import_papermill()
+    failures, manager = [], None
+    try:
+        for run_id in run_ids:
+            if manager is None:
+                manager = _start_kernel()
+            else:
+                _reset_kernel(manager)
+            try:
+                _execute(run_id, output_dir, kernel_manager=manager)
+            except SystemExit as exc:
+                failures.append(str(exc))
+                _stop_kernel(manager)  # a failed run may leave the kernel in any state
+                manager = None
+                continue
+            if progress:
+                progress(run_id)
+    finally:
+        if manager is not None:
+            _stop_kernel(manager)
+    return failures
+
+
+def _execute(run_id: str, output_dir: Path, kernel_manager) -> Path:
     papermill = _import_papermill()
 
     run = load_runs().by_id().get(run_id)
@@ -93,7 +248,8 @@ def execute_run(run_id: str, output_dir: Path = BUILD_NOTEBOOKS) -> Path:
         papermill.execute_notebook(
             str(NOTEBOOK_DIR / f"{run.notebook}.ipynb"), tmp, parameters=run.parameters,
             kernel_name=KERNEL_NAME, cwd=str(NOTEBOOK_DIR), progress_bar=False,
-            log_output=False, request_save_on_cell_execute=False)
+            log_output=False, request_save_on_cell_execute=False,
+            **({"km": kernel_manager} if kernel_manager is not None else {}))
     except Exception as exc:
         FAILED_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, FAILED_NOTEBOOKS / f"{run_id}.ipynb")
