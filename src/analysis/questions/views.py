@@ -323,3 +323,17 @@ def chart_data(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") ->
         display(figure)
         plt.close(figure)
     display(chart_data_bundle(frame, name, caption), raw=True)
+
+
+FINDING_CLASS = "pingan-finding"
+
+
+def finding(text: str) -> None:
+    """Show one statement of what the evidence says, composed by the notebook from its data (a
+    paragraph, escaped). Raises ValueError on an empty statement."""
+    from IPython.display import display
+
+    text = " ".join(str(text).split())
+    if not text:
+        raise ValueError("a finding needs a sentence: compose it from the page's data")
+    display({"text/plain": text, "text/html": f'<p class="{FINDING_CLASS}">{html.escape(text)}</p>'}, raw=True)
