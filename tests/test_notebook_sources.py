@@ -13,7 +13,7 @@ NOTEBOOKS = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_every_notebook_is_listed_with_its_titles_in_runs_yaml():
-    assert [p.stem for p in NOTEBOOKS] == ["01_dataset", "02_region_profile", "03_theme_comparison",
+    assert [p.stem for p in NOTEBOOKS] == ["00_key_findings", "01_dataset", "02_region_profile", "03_theme_comparison",
                                            "04_map", "05_discourse", "06_change_over_time",
                                            "07_region_pair"]
     titles = load_runs().titles()

@@ -462,3 +462,97 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         ax.annotate(note, (0, 0), xycoords="axes fraction", xytext=(0, -below), textcoords="offset points",
                     va="top", fontsize=6)
     return ax
+
+
+PROVINCE_NAMES = {"420000": "湖北 Hubei", "430000": "湖南 Hunan"}
+
+
+def province_legend(ax, hollow_note: bool = True, loc: str = "best") -> None:
+    """The legend every chart that tells the provinces apart uses: one colour per province
+    (PROVINCE_COLOURS), and what a hollow marker means."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", linestyle="", color=PROVINCE_COLOURS[c], label=name)
+               for c, name in PROVINCE_NAMES.items()]
+    if hollow_note:
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                              markeredgecolor="#555555", color="#555555", label="空心 hollow: cited 引用"))
+    ax.legend(handles=handles, loc=loc, fontsize=9, frameon=False)
+
+
+def caption(fig, text: str) -> None:
+    """A caption under the figure that says what it shows, at reading size."""
+    fig.text(0.01, 0.0, fill(text, 120), ha="left", va="top", fontsize=9.5, color="#333333")
+
+
+def province_dots(frame, row_column: str, title: str, xlabel: str, caption_text: str,
+                  log: bool = False, label_column: str | None = None):
+    """A dot strip: one row per ``row_column`` value, each figure a dot at ``shown_value`` with
+    its interval (``shown_low``–``shown_high``; an open end drawn as an arrow), coloured by
+    province (``province_code``), hollow when cited (``evidence_kind``). ``label_column`` writes a
+    short label beside each dot (a place and year). Returns the figure."""
+    import numpy as np
+
+    plt = _pyplot()
+    rows = list(dict.fromkeys(frame[row_column]))
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6))
+    positions = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
+    offsets = frame.groupby(row_column).cumcount()
+    counts = frame[row_column].map(frame[row_column].value_counts())
+    for row, offset, count in zip(frame.itertuples(), offsets, counts):
+        colour = PROVINCE_COLOURS.get(row.province_code, "#555555")
+        y = positions[getattr(row, row_column)] + (offset - (count - 1) / 2) * min(0.5 / max(count - 1, 1), 0.18)
+        low, high = row.shown_low, row.shown_high
+        if not (isinstance(low, float) and np.isnan(low)) and not (isinstance(high, float) and np.isnan(high)) \
+                and high > low:
+            ax.plot([low, high], [y, y], color=colour, linewidth=1.2)
+        if isinstance(high, float) and np.isnan(high):
+            ax.annotate("", xy=(row.shown_value * (1.6 if log else 1.15) if row.shown_value > 0 else row.shown_value + 1, y),
+                        xytext=(row.shown_value, y), arrowprops={"arrowstyle": "->", "color": colour})
+        cited = row.evidence_kind == "cited"
+        ax.scatter(row.shown_value, y, s=40, zorder=3, edgecolor=colour,
+                   facecolor="white" if cited else colour, linewidth=1.5)
+        if label_column:
+            ax.annotate(str(getattr(row, label_column)), (row.shown_value, y), xytext=(4, 4),
+                        textcoords="offset points", fontsize=7.5, color=colour)
+    ax.set_yticks(list(positions.values()), [fill(str(r), 34) for r in positions])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    province_legend(ax)
+    fig.tight_layout()
+    caption(fig, caption_text)
+    return fig
+
+
+def paired_bars(frame, title: str, xlabel: str, caption_text: str):
+    """Two bars per row (``term``), one per province (``province_code``), at ``shown_value`` with
+    the interval ``shown_low``–``shown_high`` as a whisker; a row whose provinces differ
+    (``differ``) is marked ★. Returns the figure."""
+    import numpy as np
+
+    plt = _pyplot()
+    terms = list(dict.fromkeys(frame["term"]))
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(terms) + 1.6))
+    height = 0.38
+    for i, code in enumerate(PROVINCE_NAMES):
+        own = frame[frame["province_code"] == code].set_index("term").reindex(terms)
+        y = np.arange(len(terms))[::-1] + (0.5 - i) * height
+        ax.barh(y, own["shown_value"], height=height, color=PROVINCE_COLOURS[code], alpha=0.85,
+                label=PROVINCE_NAMES[code])
+        ax.errorbar(own["shown_value"], y, xerr=[own["shown_value"] - own["shown_low"],
+                                                 own["shown_high"] - own["shown_value"]],
+                    fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2)
+    marked = frame.drop_duplicates("term").set_index("term")["differ"].reindex(terms)
+    labels = [f"★ {t}" if marked[t] else t for t in terms]
+    ax.set_yticks(np.arange(len(terms))[::-1], labels)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    ax.legend(fontsize=9, frameon=False, loc="lower right")
+    fig.tight_layout()
+    caption(fig, caption_text)
+    return fig

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..spreadsheet import csv_text, inert
 from . import dataset as ds
+from . import labels
 from .parameters import conform_namespace
 from .plots import crisp_inline_figures, format_value, seaborn_theme
 
@@ -210,20 +211,70 @@ def constant_columns(frame: pd.DataFrame, min_rows: int = 4) -> dict[str, str]:
     return constant
 
 
+# A table wider than this keeps in view the columns labels.csv marks "shown" (at most this many)
+# and folds the others into a row that expands: the text column holds about six.
+MAX_COLUMNS_IN_VIEW = 6
+
+
+def columns_in_view(columns) -> tuple[list, list]:
+    """(shown, folded): every column when there are at most MAX_COLUMNS_IN_VIEW, otherwise the
+    columns marked shown in labels.csv, in the table's order, up to that many (the first columns
+    when none is marked), and the rest."""
+    columns = list(columns)
+    if len(columns) <= MAX_COLUMNS_IN_VIEW:
+        return columns, []
+    shown = [c for c in columns if labels.is_shown(c)][:MAX_COLUMNS_IN_VIEW]
+    if not shown:
+        shown = columns[:MAX_COLUMNS_IN_VIEW]
+    return shown, [c for c in columns if c not in shown]
+
+
+def _cell_text(value) -> str:
+    """A cell as a reader sees it: numbers in full (600,000 rather than 600000.0), nothing for a
+    missing value."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return format_value(value)
+    return str(value)
+
+
 def table_html(frame: pd.DataFrame, caption: str = "") -> str:
-    """The table as HTML, every cell escaped by pandas, numbers written in full (600,000 rather
-    than 600000.0); a column with one value on every row is said once above it."""
+    """The table as a reader sees it: Chinese and English column labels and code labels
+    (labels.csv) instead of machine names, every cell escaped, numbers in full; a column with one
+    value on every row said once above it; a wide table's other columns behind a row that expands
+    (each header keeps its CSV column name as a tooltip)."""
+    frame = labels.for_people(frame)
     constant = constant_columns(frame)
-    shown = frame.drop(columns=list(constant)) if constant else frame
-    with pd.option_context("display.max_colwidth", None):
-        body = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="pingan-table",
-                             float_format=format_value)
+    shown_frame = frame.drop(columns=list(constant)) if constant else frame
+    shown, folded = columns_in_view(shown_frame.columns)
+
+    def e(text: str) -> str:  # cell text: < > & escaped, quotes kept as printed
+        return html.escape(text, quote=False)
+
+    def header(column) -> str:
+        return f'<th title="CSV: {html.escape(str(column))}">{e(labels.column_label(column))}</th>'
+
+    lines = ['<table class="dataframe pingan-table">']
     if caption:
-        body = body.replace(">", f">\n  <caption>{html.escape(caption)}</caption>", 1)
-    notes = "".join(f'<p class="pingan-constant"><code>{html.escape(str(column))}</code> '
-                    f"(every row 每行): {html.escape(value)}</p>\n"
+        lines.append(f"  <caption>{e(caption)}</caption>")
+    more = '<th class="pingan-more">更多 More</th>' if folded else ""
+    lines.append("  <thead><tr>" + "".join(header(c) for c in shown) + more + "</tr></thead>")
+    lines.append("  <tbody>")
+    for row in shown_frame.itertuples(index=False, name=None):
+        cells = dict(zip(shown_frame.columns, row))
+        tds = "".join(f"<td>{e(_cell_text(cells[c]))}</td>" for c in shown)
+        if folded:
+            items = "".join(f"<dt>{e(labels.column_label(c))}</dt><dd>{e(_cell_text(cells[c]))}</dd>"
+                            for c in folded if _cell_text(cells[c]))
+            tds += (f'<td class="pingan-more"><details><summary>更多 more</summary>'
+                    f"<dl>{items}</dl></details></td>")
+        lines.append(f"    <tr>{tds}</tr>")
+    lines.append("  </tbody>\n</table>")
+    notes = "".join(f'<p class="pingan-constant">{e(labels.column_label(column))} '
+                    f"(every row 每行): {e(value)}</p>\n"
                     for column, value in constant.items())
-    return notes + body
+    return notes + "\n".join(lines)
 
 
 def table_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> dict:
@@ -272,3 +323,17 @@ def chart_data(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") ->
         display(figure)
         plt.close(figure)
     display(chart_data_bundle(frame, name, caption), raw=True)
+
+
+FINDING_CLASS = "pingan-finding"
+
+
+def finding(text: str) -> None:
+    """Show one statement of what the evidence says, composed by the notebook from its data (a
+    paragraph, escaped). Raises ValueError on an empty statement."""
+    from IPython.display import display
+
+    text = " ".join(str(text).split())
+    if not text:
+        raise ValueError("a finding needs a sentence: compose it from the page's data")
+    display({"text/plain": text, "text/html": f'<p class="{FINDING_CLASS}">{html.escape(text)}</p>'}, raw=True)

@@ -10,8 +10,10 @@
   }
   for (const table of document.querySelectorAll("table.pingan-long")) {
     new DataTable(table, {
-      // Every row stays in the page, so that links to a row and the browser's find still work.
-      paging: false,
+      // Paged, 25 rows at a time, unless links land on its rows (a row with an id): those stay
+      // in the page, so that links to a row and the browser's find still work.
+      paging: !table.querySelector("tbody [id]"),
+      pageLength: 25,
       // The notebook's order until a reader sorts by a column.
       order: [],
       autoWidth: false,
@@ -21,6 +23,8 @@
         infoEmpty: "0 rows 行",
         infoFiltered: "(of _MAX_ 共 _MAX_ 行)",
         zeroRecords: "No matching rows 无匹配",
+        lengthMenu: "每页 _MENU_ rows per page",
+        paginate: {previous: "‹ 上页", next: "下页 ›"},
       },
     });
   }
