@@ -123,7 +123,9 @@ def test_maps_fit_one_screen_at_the_column_width():
 
 def test_shown_height_is_the_saved_aspect_at_the_column_width():
     figure = plt.figure(figsize=(10, 5))
-    figure.add_axes((0, 0, 1, 1)).plot([0, 1], [0, 1])
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.plot([0, 1], [0, 1])
+    ax.set_axis_off()  # no tick labels beyond the figure's edge, whatever the style
     expected = plots.COLUMN_WIDTH_PX * (5 + 0.2) / (10 + 0.2)  # tight box: the whole figure, padded
     assert plots.shown_height_px(figure) == pytest.approx(expected, rel=0.02)
 
