@@ -75,8 +75,9 @@ def test_maps_draw_one_indicator_per_capita_never_a_mix():
     assert set(values["indicator_code"]) == {"professional_mediation_organisations"}
     assert values.set_index("region_code")["map_value"].round(4).to_dict() == {
         "421127": 0.1184, "429006": 0.0432, "430723": 0.1662}
-    # with the cited sources, the county map of anti-gang figures spreads wider than mediation's 3
-    assert ("anti_gang", "county") in maps.maps_worth_drawing(DATA)
+    # issue 15: a choropleth only from five units; the county level, with no key of five, gets one
+    # page (its coverage map) whose values are a ranked chart
+    assert maps.maps_worth_drawing(DATA) == [("anti_gang", "prefecture"), ("dispute_mediation", "county")]
 
 
 def test_units_at_a_map_level():

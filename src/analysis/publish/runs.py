@@ -3,8 +3,8 @@
 ``runs.yaml`` is the list Make executes. It is edited by hand or by ``python -m analysis runs
 --update``, which adds what the data call for and keeps every run already listed: the dataset; a
 region profile for every region with observations; a comparison for every theme with
-observations; per-capita maps where a concept has values in two regions of a level (and one map
-per level at least); the
+observations; per-capita maps where a concept has values for five units of a level (and, for a
+level without one, a page whose values are a ranked chart: ``maps.maps_worth_drawing``); the
 discourse and the change-over-time notebooks; a side-by-side page for every natural pair of
 regions (same level, one in each province, reporting on a common concept). ``--check`` (run by the
 tests) fails when a required run is missing.

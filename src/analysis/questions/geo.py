@@ -14,6 +14,7 @@ holds them too. The two layers are never stacked. The province layer carries bou
 from __future__ import annotations
 
 import importlib.util
+import re
 import os
 import tempfile
 from functools import lru_cache
@@ -80,3 +81,26 @@ def region_geometries(regions, level: str) -> gpd.GeoDataFrame:
     shapes = boundaries(level)
     labels = regions[["region_code", "name_zh", "name_en"]]
     return shapes.merge(labels, on="region_code", how="left")
+
+
+# The suffixes a prefecture-level name drops in its customary short form (武汉市 → 武汉,
+# 恩施土家族苗族自治州 → 恩施, 神农架林区 → 神农架): the administrative type, and for an autonomous
+# prefecture the peoples named before it (GB/T 2260 names).
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[^族]{1,4}族)+自治州$")
+_PREFECTURE_SUFFIX = re.compile(r"(?:自治州|林区|地区|盟|市)$")
+
+
+def short_name(name_zh: str, level: str) -> str:
+    """The short Chinese name a map labels a unit with: a prefecture-level unit without its
+    administrative suffix (武汉市 → 武汉, 湘西土家族苗族自治州 → 湘西, 天门市 → 天门); a county-level
+    name kept whole, since its suffix is often half the name (房县, 澧县). Raises ValueError on an
+    empty name."""
+    if not isinstance(name_zh, str) or not name_zh:
+        raise ValueError(f"short_name: no name to shorten ({name_zh!r})")
+    if level not in ("province", "prefecture"):
+        return name_zh
+    if level == "province":
+        return re.sub(r"省$", "", name_zh)
+    autonomous = _AUTONOMOUS.match(name_zh)
+    short = autonomous.group(1) if autonomous else _PREFECTURE_SUFFIX.sub("", name_zh)
+    return short if len(short) >= 2 else name_zh

@@ -125,6 +125,27 @@ def format_distinct(values) -> list[str]:
     return [texts[v] for v in values]
 
 
+# Map legends and labels: at least this many significant digits (every digit of a whole part).
+READABLE_SIGNIFICANT = 3
+
+
+def format_readable(values, significant: int = READABLE_SIGNIFICANT) -> list[str]:
+    """Values as a map writes them: ``significant`` significant digits, every digit of the whole
+    part kept (51873.18 → '51,873', 0.13672 → '0.137', 12.34 → '12.3'), and more digits where two
+    different values would otherwise read alike (12.3012 and 12.3093 → '12.3', '12.31'), up to the
+    17 that tell any two doubles apart."""
+    values = [float(v) for v in values]
+    different = sorted(set(values))
+    for digits in range(significant, _MAX_SIGNIFICANT + 1):
+        texts = {}
+        for value in different:
+            magnitude = math.floor(math.log10(abs(value))) if value else 0
+            texts[value] = _written(value, max(0, digits - 1 - magnitude))
+        if len(set(texts.values())) == len(different):
+            break
+    return [texts[v] for v in values]
+
+
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
                    low_column: str = "value_low", high_column: str = "value_high", note: str = "",
                    ax=None):
@@ -325,6 +346,14 @@ _LABEL_OFFSETS = [(0, 0)] + [(dx * r, dy * r) for r in (14, 28, 42, 56)
                              for dx, dy in ((0, 1), (0, -1), (1, 0.6), (-1, -0.6), (1, -0.6), (-1, 0.6))]
 
 
+def _text_ems(line: str) -> float:
+    """Width of a line of text in ems: a CJK character (East Asian wide or full-width) is one em,
+    any other about 0.6 (a sans-serif's average)."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6 for ch in line)
+
+
 def place_labels(ax, anchors: list[tuple[float, float]], texts: list[str], fontsize: int = 8) -> None:
     """Labels that do not overlap: each goes to the first nearby place free of the labels already
     placed (in screen space), joined to its anchor by a leader line when moved."""
@@ -335,7 +364,7 @@ def place_labels(ax, anchors: list[tuple[float, float]], texts: list[str], fonts
     placed: list[tuple[float, float, float, float]] = []
     for (x, y), text in sorted(zip(anchors, texts), key=lambda a: (-a[0][1], a[0][0])):
         lines = text.split("\n")
-        width = max(len(line) for line in lines) * fontsize * 0.62 * scale
+        width = max(_text_ems(line) for line in lines) * fontsize * scale
         height = len(lines) * fontsize * 1.25 * scale
         sx, sy = to_screen((x, y))
         for dx, dy in _LABEL_OFFSETS:
@@ -407,8 +436,9 @@ def map_classes(values, k: int = 5) -> MapClasses:
 def legend_labels(values, classes: MapClasses) -> list[str]:
     """One label per class: its range, from the previous class's upper bound (the lowest value for
     the first) to its own, or its one value when it holds one value only; every bound written
-    with the digits it takes to differ from the others (``format_distinct``)."""
-    texts = format_distinct([min(float(v) for v in values)] + classes.bins)
+    with three significant digits, or the digits it takes to differ from the others
+    (``format_readable``)."""
+    texts = format_readable([min(float(v) for v in values)] + classes.bins)
     labels = []
     for i in range(len(classes.bins)):
         members = {float(v) for v, c in zip(values, classes.of_value) if c == i}
@@ -416,16 +446,76 @@ def legend_labels(values, classes: MapClasses) -> list[str]:
     return labels
 
 
+# The book's text column at a 1280 px browser window, in CSS px: every chart is shown at this width
+# (pingan.css: .cell_output img {width: 100%}); measured in chromium on the built site
+# (sphinx-book-theme, cells tagged full-width). A figure's shown height follows from its aspect.
+COLUMN_WIDTH_PX = 919
+# A map, legend and caption included, within one screen of a 1280 × 900 display: its 900 px less
+# the browser's bars (the viewport of chromium at 1280 × 900 is 757 px tall) and a heading line.
+MAX_MAP_HEIGHT_PX = 720
+# A locator map is a small orientation aid beside the region's tables: half a screen at most.
+MAX_LOCATOR_HEIGHT_PX = 450
+# IPython's inline figures are saved with bbox_inches="tight" and this padding, in inches.
+_TIGHT_PAD_IN = 0.1
+
+
+def shown_height_px(figure, column_px: int = COLUMN_WIDTH_PX) -> float:
+    """The height in CSS px at which the book shows ``figure``: saved as IPython saves it (the
+    tight bounding box of its artists, padded by 0.1 in), then scaled to the column's width."""
+    figure.canvas.draw()
+    box = figure.get_tightbbox(figure.canvas.get_renderer())
+    return column_px * (box.height + 2 * _TIGHT_PAD_IN) / (box.width + 2 * _TIGHT_PAD_IN)
+
+
+# A map figure: the map on the left, its legend and caption in a column on its right, so that the
+# (tall) map of Hubei and Hunan is shown within MAX_MAP_HEIGHT_PX at the column's width.
+MAP_FIGSIZE_IN = (10.0, 6.0)
+_MAP_AXES = (0.0, 0.07, 0.56, 0.86)
+CITED_HATCH = "////"
+PROVINCE_LINE = {"color": "#222222", "linewidth": 1.6}
+CAPTION_CHARACTERS = 60  # caption column width, characters per line (wrapped)
+
+
+def map_axes(figsize=MAP_FIGSIZE_IN):
+    """A figure for one map: the map's axes, leaving the right of the figure to legend and caption."""
+    plt = _pyplot()
+    figure = plt.figure(figsize=figsize)
+    return figure.add_axes(_MAP_AXES)
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` wrapped to about ``width`` characters of Latin text a line, a CJK character counting
+    as two."""
+    lines, line, used = [], [], 0.0
+    for word in text.split(" "):
+        size = _text_ems(word) / 0.6
+        if line and used + size + 1 > width:
+            lines.append(" ".join(line))
+            line, used = [], 0.0
+        line.append(word)
+        used += size + 1
+    lines.append(" ".join(line))
+    return "\n".join(lines)
+
+
 def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
-               label_column: str | None = None, note: str = ""):
+               label_column: str | None = None, note: str = "", hatch_column: str | None = None,
+               outline=None, caption: str = "", lines=()):
     """Classes from ``map_classes`` (Fisher-Jenks, mapclassify; fewer where there are fewer values
     or the classifier's bounds are not usable, said in a note under the map); legend labels with
     the digits it takes to tell their bounds apart; regions without data are drawn in neutral
     grey, outside the colour scale, and named "no data" in the legend: never drawn as zero.
-    ``note`` (e.g. the boundaries' source) is printed under the map, after the note on classes."""
+
+    ``label_column``: a label per unit (the place name; "" for none), placed without overlaps;
+    ``hatch_column``: True for units whose value comes from a cited report, hatched and named in
+    the legend; ``outline``: polygons (the provinces) whose border is drawn heavier than the units';
+    ``caption``: what the map shows, written in a column right of the map; ``lines``: further
+    outlines as (polygons, line style, legend label), e.g. the areas the reports cover. ``note`` (e.g. the
+    boundaries' source) is printed under the map, after the note on classes. Without ``ax``, the
+    figure is MAP_FIGSIZE_IN with the map on its left (shown within MAX_MAP_HEIGHT_PX)."""
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 9))
+        ax = map_axes()
     has_data = shapes[shapes[column].notna()]
     missing = shapes[shapes[column].isna()]
     if len(missing):
@@ -445,12 +535,31 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         has_data.plot(ax=ax, color=has_data["_colour"], edgecolor="#555555", linewidth=0.5)
         for colour, text in zip(colours, legend_labels(values, classes)):
             handles.append(Patch(facecolor=colour, edgecolor="#555555", label=text))
-        if label_column:
-            points = [row.geometry.representative_point() for row in has_data.itertuples()]
-            place_labels(ax, [(p.x, p.y) for p in points], list(has_data[label_column]))
+        if hatch_column:
+            hatched = has_data[has_data[hatch_column].fillna(False).astype(bool)]
+            if len(hatched):
+                hatched.plot(ax=ax, facecolor="none", edgecolor="#ffffff", linewidth=0, hatch=CITED_HATCH)
+                handles.append(Patch(facecolor="#9ecae1", edgecolor="#ffffff", hatch=CITED_HATCH,
+                                     label="引用 cited: number as printed"))
     if len(missing):
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label="无数据 no data"))
-    ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=8, title_fontsize=8)
+    if outline is not None:
+        outline.boundary.plot(ax=ax, **PROVINCE_LINE)
+        from matplotlib.lines import Line2D
+        handles.append(Line2D([], [], label="省界 provincial border", **PROVINCE_LINE))
+    for polygons, style, label in lines:
+        from matplotlib.lines import Line2D
+        polygons.boundary.plot(ax=ax, **style)
+        handles.append(Line2D([], [], label=label, **style))
+    if label_column:
+        labelled = shapes[shapes[label_column].fillna("").astype(str) != ""]
+        points = [row.geometry.representative_point() for row in labelled.itertuples()]
+        place_labels(ax, [(p.x, p.y) for p in points], list(labelled[label_column]), fontsize=7)
+    outside = ax.figure is not None and ax.get_position().x1 < 0.9
+    legend_place = ({"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0}
+                    if outside else {"loc": "lower left"})
+    ax.legend(handles=handles, title=legend_title, fontsize=8, title_fontsize=8, frameon=False,
+              alignment="left", **legend_place)
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_axis_off()
     below = 0.0  # points under the map already written
@@ -460,7 +569,10 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
         below += (text.count("\n") + 1) * 8 * 1.3
     if note:
         ax.annotate(note, (0, 0), xycoords="axes fraction", xytext=(0, -below), textcoords="offset points",
-                    va="top", fontsize=6)
+                    va="top", fontsize=7, color="#444444")
+    if caption:
+        ax.annotate(_wrap(caption, CAPTION_CHARACTERS), (1.02, 0.0), xycoords="axes fraction", va="bottom",
+                    ha="left", fontsize=8.5, color="#222222", linespacing=1.4)
     return ax
 
 
