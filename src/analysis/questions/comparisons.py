@@ -25,6 +25,16 @@ KIND_COLUMNS = {
     "change": ("value", "value_low", "value_high"),
     "change_year_on_year": ("value", "value_low", "value_high"),
     "years_without_event": ("years_without_event", "years_without_event", "years_without_event"),
+    "per_jurisdiction_at_date": ("per_jurisdiction", "per_jurisdiction_low", "per_jurisdiction_high"),
+}
+# The Poisson 95% interval of a count on each kind's scale (comparisons.csv); kinds that are not
+# counts are compared on their stated interval (KIND_COLUMNS).
+KIND_CI_COLUMNS = {
+    "annual_count": ("annual_ci_low", "annual_ci_high"),
+    "annual_per_10k": ("per_10k_ci_low", "per_10k_ci_high"),
+    "count_at_date": ("count_ci_low", "count_ci_high"),
+    "per_10k_at_date": ("per_10k_ci_low", "per_10k_ci_high"),
+    "per_jurisdiction_at_date": ("per_jurisdiction_ci_low", "per_jurisdiction_ci_high"),
 }
 KIND_LABELS = {
     "annual_count": "{unit} per year 每年",
@@ -35,6 +45,7 @@ KIND_LABELS = {
     "change": "change in percent of the base 相对基期变化(%)",
     "change_year_on_year": "year-on-year change in percent 同比变化(%)",
     "years_without_event": "years without the event 未发生年数",
+    "per_jurisdiction_at_date": "{unit} per jurisdiction of their tier 每个同级行政单位",
 }
 REASON_LABELS = {
     "only_one": "the only figure of its kind in the sources",
@@ -57,7 +68,36 @@ REASON_LABELS = {
     "survey_unknown": "a survey result whose survey is not recorded",
     "measure_rank": "a place in one ranking",
     "measure_score": "a survey score, comparable only within its own survey",
+    "tier_unstated": "a stock of institutions whose tier the text does not state",
 }
+
+
+def interval_on_axis(row, kind: str) -> tuple[float | None, float | None]:
+    """(low, high) of an item on the axis of ``kind``: a count's exact Poisson 95% interval where
+    comparisons.csv gives one, otherwise the interval its qualifier states (an exact figure: a
+    point); None is an open end. ``row``: a row of comparisons.csv (a mapping or a pandas row)."""
+    columns = KIND_CI_COLUMNS.get(kind)
+    if columns and (_number(row[columns[0]]) is not None or _number(row[columns[1]]) is not None):
+        return _number(row[columns[0]]), _number(row[columns[1]])
+    _, low, high = KIND_COLUMNS[kind]
+    return _number(row[low]), _number(row[high])
+
+
+def _number(cell) -> float | None:
+    return None if cell is None or pd.isna(cell) or cell == "" else float(cell)
+
+
+def differs(a, b, kind: str) -> int:
+    """+1 when ``a`` is higher than ``b`` on the axis of ``kind``, −1 when lower, 0 when their
+    intervals overlap (or an open end leaves it unknown): a difference whose intervals overlap is
+    not called a difference (docs/curation_guide.md, "Small counts carry their uncertainty")."""
+    a_low, a_high = interval_on_axis(a, kind)
+    b_low, b_high = interval_on_axis(b, kind)
+    if a_low is not None and b_high is not None and a_low > b_high:
+        return 1
+    if a_high is not None and b_low is not None and a_high < b_low:
+        return -1
+    return 0
 
 
 def check_parameter(name: str, value, choices, where: str) -> None:
