@@ -193,9 +193,47 @@ def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) 
 def axis_table(axis: Axis) -> pd.DataFrame:
     """The rows behind an axis: each bar's item, obs_ids, value as stated, derived value, formula."""
     columns = ["item_id", "obs_ids", "region_name_zh", "region_level", "period_label", "period_basis",
-               "value", "qualifier", axis.value_column, axis.low_column, axis.high_column, "formula",
-               "quote"]
+               "value", "qualifier", axis.value_column, axis.low_column, axis.high_column,
+               *(("n", *KIND_CI_COLUMNS[axis.kind]) if axis.kind in KIND_CI_COLUMNS else ()),
+               "formula", "quote"]
     return axis.rows[list(dict.fromkeys(columns))]
+
+
+def theme_figures(data: Dataset, theme: str) -> pd.DataFrame:
+    """Every figure of a theme: its observations, and the totals derived from them that are
+    compared, each with region, date, status and reason (the dot strip of the theme page)."""
+    items = labelled(data)
+    items = items[(items["theme_code"] == theme) & (~items["is_derived_total"] | (items["compared_in"] != ""))]
+    return items.sort_values(["province_code", "region_code", "period_end", "item_id"]).reset_index(drop=True)
+
+
+def place_labels(rows: pd.DataFrame) -> pd.Series:
+    """'黄梅县 Huangmei County, 2018/2020' for each row: place names and periods, not ids (the ids
+    are in the chart's data); a derived total says so."""
+    return (rows["region_name_zh"] + " " + rows["region_name_en"] + ", " + rows["period_label"]
+            + rows["is_derived_total"].map({True: " (sum 合计)", False: ""}))
+
+
+def axis_caption(axis: Axis) -> str:
+    """What an axis shows, in one sentence from its rows: how many figures of which regions and
+    years, and which is highest where that is a difference (intervals apart, ``differs``), else
+    that the figures cannot be told apart."""
+    rows = axis.rows
+    years = sorted({str(p)[:4] for p in rows["period_end"]})
+    span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    text = (f"{axis.title}: {len(rows)} figures of {rows['region_code'].nunique()} regions, {span}, "
+            f"in {axis.unit_label}.")
+    if axis.kind == "change_year_on_year" or len(rows) < 2:
+        return text
+    top = rows.iloc[0]  # rows are sorted by value, highest first
+    above = [differs(top, other, axis.kind) for _, other in rows.iloc[1:].iterrows()]
+    name = f"{top['region_name_zh']} {top['region_name_en']} ({top['period_label']})"
+    if all(d == 1 for d in above):
+        return text + f" {name} is higher than every other, beyond their 95% intervals."
+    if any(d == 1 for d in above):
+        return text + (f" {name} is highest; it is higher than {sum(d == 1 for d in above)} of the "
+                       f"{len(above)} others beyond their intervals, and not distinguishable from the rest.")
+    return text + " Their intervals overlap: no figure is called higher than another."
 
 
 def left_out(data: Dataset, theme: str | None = None) -> pd.DataFrame:
