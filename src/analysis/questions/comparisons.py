@@ -258,6 +258,21 @@ def coverage(data: Dataset) -> pd.DataFrame:
     return table.reset_index()
 
 
+def share_compared(data: Dataset, by: str) -> pd.DataFrame:
+    """Observations, those in at least one valid comparison and the share in percent, grouped
+    ``by`` "province", "evidence_kind" or "source_id", with a total row; from sources.csv
+    (observation_count, observations_compared: the build's figures, not recounted here)."""
+    sources = data.sources.copy()
+    sources["province"] = sources["region_code"].str[:2].map(
+        {"42": "湖北 Hubei", "43": "湖南 Hunan"})
+    table = sources.groupby(by).agg(observations=("observation_count", "sum"),
+                                    compared=("observations_compared", "sum"))
+    table = table[table["observations"] > 0]
+    table.loc["all 全部"] = table.sum()
+    table["share_pct"] = (100 * table["compared"] / table["observations"]).round(1)
+    return table.reset_index()
+
+
 def obstacles(data: Dataset) -> pd.DataFrame:
     """Why the observations left out are left out, counted by kind of reason."""
     items = data.comparisons[(~data.comparisons["is_derived_total"]) & (data.comparisons["compared_in"] == "")]

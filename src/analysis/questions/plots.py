@@ -172,7 +172,7 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
         else:
             ax.barh(y, value, color="white", edgecolor=colour, linewidth=1.5)
             marker = ">" if missing(high) else "<"  # the true value is beyond the bar's end
-        text = format_value(value) + (f" {marker}" if marker else "")
+        text = format_significant(value, 4) + (f" {marker}" if marker else "")
         if ci_columns:
             ci_low, ci_high = row[ci_columns[0]], row[ci_columns[1]]
             if not (missing(ci_low) and missing(ci_high)):
