@@ -8,6 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from analysis.dataset.compare import (STOCK_WINDOW_MONTHS, Comparisons, Item, add_months,
+                                      jurisdiction_counts, poisson_interval, rule_breaches,
+                                      stock_windows)
 from analysis.dataset.compare import (Item, derived_totals, eligibility, group_keys, interval,
                                     period_years, subgroup)
 from analysis.dataset.validate import load_raw
@@ -60,7 +63,11 @@ def test_flows_are_annualized_with_their_formula(comparisons):
 def test_stocks_are_not_annualized_and_name_their_denominator(comparisons):
     lixian = items_by_id(comparisons)["hunan_2017_2022-034"]  # 12 professional mediation organisations
     assert lixian["annual_value"] == "" and lixian["quantity"] == "count_at_date"
-    assert lixian["per_10k"] == "0.1662" and lixian["population_basis"] == "statistical_division"
+    # county-tier institutions scale with counties, not residents: per county, no per-10k value
+    assert (lixian["counted_tier"], lixian["jurisdictions"], lixian["per_jurisdiction"], lixian["per_10k"]) \
+        == ("county", "1", "12", "")
+    cameras = items_by_id(comparisons)["hn_changsha_2016-001"]  # cameras: people are what scales
+    assert cameras["per_10k"] and cameras["population_basis"]
 
 
 def test_a_lower_bound_stays_a_lower_bound(comparisons):
@@ -102,17 +109,18 @@ def test_a_sum_of_qualified_parts_is_an_interval():
 # --- the rules -----------------------------------------------------------------------------------
 
 def test_absolute_counts_share_an_axis_only_within_a_level_and_per_capita_across(comparisons):
-    _, county = group(comparisons, "mediation_organisations--professional_mediation_organisations--count_at_date--county")
-    assert county == ["huangmei_2017_2021-010", "tianmen_2012_2022-001", "hunan_2017_2022-034"]
-    rule, everyone = group(comparisons, "mediation_organisations--professional_mediation_organisations"
-                                        "--per_10k_at_date--all_levels")
-    assert "hubei_2023-029" in everyone and rule["value_column"] == "per_10k"
+    _, county = group(comparisons, "mediation_organisations--professional_mediation_organisations"
+                                   "--count_at_date--county_county-tier_2021-11-04_to_2022-07-22")
+    assert county == ["huangmei_2017_2021-010", "hunan_2017_2022-034"]
+    rule, everyone = group(comparisons, "disputes_resolved--police_disputes_screened_resolved"
+                                        "--annual_per_10k--all_levels")
+    assert rule["value_column"] == "per_10k" and len(everyone) >= 2
     rows = items_by_id(comparisons)
     for g in comparisons.groups:
         if g["kind"] in ("annual_count", "count_at_date", "years_without_event"):
             levels = {rows[m["item_id"]]["region_level"] for m in comparisons.members
                       if m["group_id"] == g["group_id"]}
-            assert levels == {g["level"]}, g["group_id"]
+            assert levels == {g["level"].split(",")[0]}, g["group_id"]
 
 
 def test_a_multi_year_total_never_shares_an_axis_with_a_one_year_figure_unannualized(comparisons):
@@ -175,8 +183,9 @@ def test_no_group_mixes_measures_or_units(comparisons):
 def test_the_share_of_observations_compared(comparisons):
     observations = [r for r in comparisons.items if r["is_derived_total"] == "false"]
     compared = [r for r in observations if r["compared_in"]]
-    # 22 of the 119 archived and 151 of the 602 cited observations; also per source in expected_counts.csv
-    assert len(compared) == len(comparisons.compared_observations) == 173
+    # 17 of the 119 archived and 147 of the 602 cited observations; also per source in expected_counts.csv
+    # (173 before stocks compared only at one tier and within 12 months)
+    assert len(compared) == len(comparisons.compared_observations) == 164
 
 
 # --- refusals of the crosswalk -------------------------------------------------------------------
@@ -360,3 +369,133 @@ def test_the_year_on_year_panel_holds_several_years_and_regions(comparisons):
     assert group_row["is_valid"] == "true"
     assert len({rows[m]["period_label"] for m in members}) >= 2  # several years on one axis
     assert {rows[m]["period_label"] for m in members} <= {str(y) for y in range(2000, 2030)}
+
+
+
+# --- stocks of institutions: one tier, one window --------------------------------------------------
+
+def stock(item_id: str, region: str, level: str, date: str, tier: str, value: int = 10, **changes) -> Item:
+    return item(item_id=item_id, obs_ids=(item_id,), indicator_code="professional_mediation_organisations",
+                measure="stock_count", region_code=region, region_level=level, period_start=date,
+                period_end=date, value=Decimal(value), low=Decimal(value), high=Decimal(value),
+                tier=tier, scales_with="jurisdictions", **changes)
+
+
+def test_hubeis_committees_of_every_tier_never_share_an_axis_with_county_tier_counts(comparisons):
+    rows = items_by_id(comparisons)
+    hubei = rows["hubei_2023-029"]  # 全省行业性专业性调解组织1245个: every tier together
+    assert (hubei["counted_tier"], hubei["per_10k"], hubei["compared_in"]) == ("all_tiers", "", "")
+    county = {"huangmei_2017_2021-010", "hunan_2017_2022-034", "tianmen_2012_2022-001"}
+    for g in comparisons.groups:
+        held = {m["item_id"] for m in comparisons.members if m["group_id"] == g["group_id"]}
+        assert not ("hubei_2023-029" in held and held & county), g["group_id"]
+    # the same tier is not enough: a stock of every tier and one of one tier have different keys
+    keys_all = group_keys("count_at_date", stock("a-001", "420000", "province", "2024-02-06", "all_tiers"), True)
+    keys_county = group_keys("count_at_date", stock("b-001", "421127", "county", "2021-11-04", "county"), True)
+    assert not set(keys_all) & set(keys_county)
+
+
+@pytest.mark.parametrize("second, windows", [
+    ("2022-11-04", 1),  # exactly 12 months after: one window
+    ("2022-11-05", 2),  # a day more: two
+    ("2024-02-06", 2),  # 27 months after (Hubei's 1,245 against 黄梅's 9): never one axis
+])
+def test_stocks_share_an_axis_only_within_twelve_months(second, windows):
+    first = stock("a-001", "421127", "county", "2021-11-04", "county")
+    later = stock("b-001", "430723", "county", second, "county")
+    assert STOCK_WINDOW_MONTHS == 12 and len(stock_windows([later, first])) == windows
+    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+
+
+def test_a_stock_whose_tier_is_not_stated_is_not_compared(comparisons):
+    platforms = items_by_id(comparisons)["huangmei_2017_2021-015"]  # 建立60余个平台
+    assert (platforms["status"], platforms["reason_code"]) == ("excluded", "tier_unstated")
+    assert eligibility(stock("a-001", "421127", "county", "2021-11-04", "unstated"), Decimal(1))[1] == "tier_unstated"
+
+
+def test_institutions_are_counted_per_jurisdiction_of_their_tier(comparisons):
+    census = read_rows(RAW_DIR / "census_2020.csv")[1]
+    counts = jurisdiction_counts(census)
+    # GB/T 2260 county-level units in the 2020 census tabulation: Hubei 103, Hunan 122, 荆州 8
+    assert (counts[("420000", "county")], counts[("430000", "county")], counts[("421000", "county")]) == (103, 122, 8)
+    assert counts[("420325", "county")] == 1 and ("420325", "township") not in counts
+    jingzhou = items_by_id(comparisons)["hb_jingzhou_2025-002"]  # 8 county-level centres
+    assert (jingzhou["jurisdictions"], jingzhou["per_jurisdiction"]) == ("8", "1")
+    township = items_by_id(comparisons)["hb_jingzhou_2025-003"]  # no cited count of townships
+    assert township["per_jurisdiction"] == "" and township["per_10k"] == ""
+
+
+def test_a_stock_of_institutions_without_a_tier_is_refused(raw_copy, out_dir):
+    header, rows = read_rows(raw_copy / "stock_tiers.csv")
+    write_rows(raw_copy / "stock_tiers.csv", header,
+               [r for r in rows if r["indicator_code"] != "governance_centres_county_tier"])
+    assert any("governance_centres_county_tier" in p and "no tier in stock_tiers.csv" in p
+               for p in refused(raw_copy, out_dir))
+
+
+def test_a_tier_for_an_observation_of_another_indicator_is_refused(raw_copy, out_dir):
+    edit_row(raw_copy / "stock_tiers.csv", "obs_id", "hubei_2023-029", obs_id="hubei_2023-030")
+    assert any("stock_tiers.csv" in p and "hubei_2023-030 is an observation of lawyer_mediation_organisations" in p
+               for p in refused(raw_copy, out_dir))
+
+
+# --- small counts carry their uncertainty -----------------------------------------------------------
+
+@pytest.mark.parametrize("count, low, high", [
+    (0, "0", "3.6889"), (1, "0.0253", "5.5716"), (10, "4.7954", "18.3904"),  # Ulm 1990, table 1
+])
+def test_the_exact_poisson_interval_of_a_count(count, low, high):
+    assert poisson_interval(Decimal(count)) == (Decimal(low), Decimal(high))
+    with pytest.raises(ValueError, match="whole number"):
+        poisson_interval(Decimal("1.5"))
+
+
+def test_one_event_in_three_years_carries_its_interval_to_every_rate(comparisons):
+    huangmei = items_by_id(comparisons)["huangmei_2017_2021-004"]  # 打掉涉黑组织1个, 2018-2020
+    assert (huangmei["n"], huangmei["count_ci_low"], huangmei["count_ci_high"]) == ("1", "0.0253", "5.5716")
+    assert (huangmei["annual_ci_low"], huangmei["annual_ci_high"]) == ("0.0084", "1.8572")  # ÷ 3 years
+    people = Decimal(huangmei["population_2020"])
+    assert Decimal(huangmei["per_10k_ci_high"]) == (Decimal("5.5716") / 3 * 10000 / people).quantize(Decimal("0.0001"))
+    money = [r for r in comparisons.items if r["unit"] == "yuan" and r["quantity"]]
+    assert money and all(r["count_ci_low"] == r["n"] == "" for r in money)  # money is not a Poisson count
+
+
+def test_overlapping_intervals_are_not_called_a_difference(comparisons):
+    from analysis.questions.comparisons import differs
+    rows = items_by_id(comparisons)
+    one = rows["huangmei_2017_2021-004"]  # n = 1: 0.0084-1.86 a year
+    three = {**one, "annual_value": "1", "annual_ci_low": "0.2063", "annual_ci_high": "2.9224"}  # n = 3 in 3 years
+    assert differs(three, one, "annual_count") == 0  # three times the rate, and no difference
+    many = {**one, "annual_value": "100", "annual_ci_low": "81.3", "annual_ci_high": "121.6"}
+    assert (differs(many, one, "annual_count"), differs(one, many, "annual_count")) == (1, -1)
+    lower_bound = {**one, "annual_ci_low": "0.5", "annual_ci_high": ""}  # an open end decides nothing above
+    assert differs(one, lower_bound, "annual_count") == 0
+
+
+# --- every group against every written rule ----------------------------------------------------------
+
+def test_no_group_breaks_a_written_rule(comparisons):
+    assert rule_breaches(comparisons) == []
+
+
+def test_the_rule_walker_finds_the_group_that_mixed_tiers_and_dates(comparisons):
+    rows = items_by_id(comparisons)
+    mixed = ["hubei_2023-029", "huangmei_2017_2021-010", "hunan_2017_2022-034", "tianmen_2012_2022-001"]
+    bad = Comparisons(
+        items=[{**rows[i], "per_10k": "0.1"} for i in mixed],
+        groups=[{"group_id": "old", "kind": "per_10k_at_date", "is_valid": "true"}],
+        members=[{"group_id": "old", "item_id": i} for i in mixed])
+    found = rule_breaches(bad)
+    assert any("several tiers (all_tiers, county)" in b for b in found)
+    assert any("2021-11-04 to 2024-02-06, more than 12 months apart" in b for b in found)
+    assert any("scales with jurisdictions" in b for b in found)
+
+
+def test_the_share_compared_is_recorded_per_source(processed_dir):
+    header, sources = read_rows(processed_dir / "sources.csv")
+    assert {"observations_compared", "compared_share_pct"} <= set(header)
+    huangmei = next(r for r in sources if r["source_id"] == "huangmei_2017_2021")
+    expected = read_rows(RAW_DIR / "expected_counts.csv")[1]
+    assert huangmei["observations_compared"] == next(r["compared"] for r in expected
+                                                     if r["source_id"] == "huangmei_2017_2021")
+    assert sum(int(r["observations_compared"]) for r in sources) == 164

@@ -18,7 +18,14 @@ The rules, one function each:
 - two indicators share an axis only as ``same`` links of one concept; a narrower, broader or proxy
   indicator only with itself (``subgroup``);
 - a figure that is not a regional total (``scope``), a count about one document, a standard, a
-  target or a duration enters no comparison.
+  target or a duration enters no comparison;
+- a stock of institutions (``stock_tiers.csv``) shares an axis only with stocks of the same tier of
+  what is counted, scaled per jurisdiction of that tier where jurisdictions are what it scales with,
+  per resident where people are; every stock shares an axis only with stocks dated within
+  ``STOCK_WINDOW_MONTHS`` of the window's first (``stock_windows``);
+- a count carries its exact (Garwood) Poisson 95% interval, through the annual and per-10k rates
+  (``poisson_interval``); two figures differ only where their intervals do not overlap
+  (``analysis.questions.comparisons.differs``).
 
 Qualifier intervals go through every transformation: a ``more_than`` stays a lower bound.
 """
@@ -29,6 +36,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+
+from scipy.stats import chi2
 
 from .numbers import plain_number
 from .periods import parse_period, period_label
@@ -57,6 +66,19 @@ MIN_ANNUALIZED_DAYS = 365
 # Survey results (安全感, 满意度) compare only within one survey: the province's own round, or the
 # national one (docs/curation_guide.md, "Survey results").
 SURVEY_THEME = "public_sentiment"
+# Stocks compare only when dated at most this many months after the earliest stock of their window:
+# one annual reporting cycle. Institutions are built in campaigns (the 2024-2025 standardisation of
+# 综治中心 changed county and township counts within a year), so two stocks further apart measure the
+# campaign's progress as much as the places (docs/curation_guide.md, "Stocks of institutions").
+STOCK_WINDOW_MONTHS = 12
+# The coverage of the exact Poisson interval on a count (Garwood 1936), the conventional 95%.
+CONFIDENCE = 0.95
+# Units that count events or things (units.csv quantity "count"): only their counts are Poisson.
+COUNT_QUANTITY = "count"
+# What a stock of institutions may be scaled by (stock_tiers.csv scales_with).
+TIER_LABELS = {"province": "province-tier", "prefecture": "prefecture-tier", "county": "county-tier",
+               "township": "township-tier", "village": "village-tier", "all_tiers": "every tier",
+               "untiered": "untiered"}
 SCOPE_REASONS = {
     "single_instance": "one case, document or example, not a regional figure",
     "part_of_region": "a part of the region only (not its total, and not divisible by its population)",
@@ -79,11 +101,20 @@ RULES = {
     "years_without_event": "Zero claims as the years without the event; between regions of the "
                            "same level ({level}) only, since a small place goes years without a "
                            "rare event by chance.",
+    "per_jurisdiction_at_date": "Institutions per jurisdiction of the tier they are counted at "
+                                "({level}; jurisdictions counted in the 2020 census tabulation): "
+                                "regions of different levels may share the axis.",
 }
+# Appended to a stock's rule: the tier of what is counted and the window of its dates.
+STOCK_RULE = (" Stocks of {tier} institutions only, dated {first} to {last} (at most "
+              f"{STOCK_WINDOW_MONTHS} months apart).")
+STOCK_WINDOW_RULE = f" Stocks dated {{first}} to {{last}} (at most {STOCK_WINDOW_MONTHS} months apart)."
+
 VALUE_COLUMN = {"annual_count": "annual_value", "annual_per_10k": "per_10k",
                 "count_at_date": "value", "per_10k_at_date": "per_10k", "percent": "value",
                 "change": "value", "change_year_on_year": "value",
-                "years_without_event": "years_without_event"}
+                "years_without_event": "years_without_event",
+                "per_jurisdiction_at_date": "per_jurisdiction"}
 _BASIS_ORDER = ("stated", "inferred", "publication_date", "review_period_assumed")
 
 
@@ -109,6 +140,8 @@ class Item:
     is_derived_total: bool = False
     formula_total: str = ""
     survey: str = ""  # survey results: "national", "provincial <province code>", or "unknown"
+    tier: str = ""  # stocks of institutions: the tier of what is counted (stock_tiers.csv)
+    scales_with: str = ""  # stocks of institutions: "jurisdictions" or "residents"
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -143,6 +176,75 @@ def interval(value: Decimal, qualifier: str, value_high: Decimal | None = None
     if qualifier == "nearly":
         return (None, value) if value >= 0 else (value, None)
     raise ValueError(f"unknown qualifier {qualifier!r}")
+
+
+def poisson_interval(count: Decimal, confidence: float = CONFIDENCE) -> tuple[Decimal, Decimal]:
+    """The exact (Garwood) two-sided interval for the mean of a Poisson count: the events a
+    period's rate would give, of which ``count`` were seen. Lower end χ²(α/2; 2k)/2 (0 for k = 0),
+    upper end χ²(1 − α/2; 2k + 2)/2 (Garwood, Biometrika 28, 1936; the interval tabulated by
+    Ulm, Am J Epidemiol 131, 1990). ``count`` in events (a whole number ≥ 0); returns Decimals
+    rounded to four places. Raises ValueError for a negative or fractional count.
+    """
+    if count < 0 or count != count.to_integral_value():
+        raise ValueError(f"a Poisson interval needs a whole number of events, not {count}")
+    alpha = 1 - confidence
+    k = int(count)
+    low = 0.0 if k == 0 else chi2.ppf(alpha / 2, 2 * k) / 2
+    high = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    return (Decimal(repr(float(low))).quantize(FOUR_PLACES, ROUND_HALF_EVEN),
+            Decimal(repr(float(high))).quantize(FOUR_PLACES, ROUND_HALF_EVEN))
+
+
+def count_interval(item: "Item") -> tuple[Decimal | None, Decimal | None]:
+    """The Poisson 95% interval of a count's qualified interval: the lower end's lower bound and
+    the upper end's upper bound (an open end stays open: 6000余 has no upper bound). (None, None)
+    where the stated ends are not whole numbers."""
+    ends = [e for e in (item.low, item.high) if e is not None]
+    if any(e != e.to_integral_value() or e < 0 for e in ends):
+        return None, None
+    low = None if item.low is None else poisson_interval(item.low)[0]
+    high = None if item.high is None else poisson_interval(item.high)[1]
+    return low, high
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (the month's last day where it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def stock_windows(members: list["Item"], months: int = STOCK_WINDOW_MONTHS) -> list[list["Item"]]:
+    """Stocks split into windows by their date (a stock's date is its period's end): each window
+    opens at its earliest stock and holds every later one dated at most ``months`` after it; the
+    next stock opens the next window. Deterministic: members are taken in date order, then id."""
+    windows: list[list[Item]] = []
+    for item in sorted(members, key=lambda i: (i.period[1], i.item_id)):
+        if windows and item.period[1] <= add_months(windows[-1][0].period[1], months):
+            windows[-1].append(item)
+        else:
+            windows.append([item])
+    return windows
+
+
+def jurisdiction_counts(census: list[dict]) -> dict[tuple[str, str], int]:
+    """(region_code, tier) → how many units of that tier the region holds, counted in the 2020
+    census tabulation (census_2020.csv: every GB/T 2260 prefecture- and county-level unit of Hubei
+    and Hunan, functional zones apart); a unit of the tier counts 1 for itself. Townships and
+    villages are not tabulated: no count is given for them."""
+    parent = {r["region_code"]: r["parent_code"] for r in census}
+    level = {r["region_code"]: r["level"] for r in census}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for code in sorted(level):
+        if level[code] not in ("province", "prefecture", "county"):
+            continue
+        counts[(code, level[code])] += 1
+        up = parent[code]
+        while up:
+            counts[(up, level[code])] += 1
+            up = parent.get(up, "")
+    return dict(counts)
 
 
 def qualifier_of(low: Decimal | None, high: Decimal | None) -> str:
@@ -248,6 +350,9 @@ def eligibility(item: Item, review_years: Decimal) -> tuple[str, str, str]:
     if item.measure == "flow_count" and days < MIN_ANNUALIZED_DAYS:
         return "", "sub_year_window", (f"a flow over {days} days: never annualized (a holiday week × 52 "
                                        "is not a year), and compared only with the same kind of window")
+    if item.tier == "unstated":
+        return "", "tier_unstated", ("a stock of institutions whose tier the text does not state: "
+                                     "stocks compare only at one tier of what is counted")
     if item.survey == "unknown":
         return "", "survey_unknown", ("a survey result whose survey is not recorded: survey results "
                                       "compare only within one survey (the province's own round, or "
@@ -276,12 +381,17 @@ def is_year_on_year(item: Item) -> bool:
             and base == (dt.date(start.year - 1, 1, 1), dt.date(start.year - 1, 12, 31)))
 
 
-def group_keys(quantity: str, item: Item, has_per_10k: bool) -> list[tuple[str, str]]:
-    """(group kind, level or base) for every axis the item may share."""
+def group_keys(quantity: str, item: Item, has_per_10k: bool, has_per_jurisdiction: bool = False
+               ) -> list[tuple[str, str]]:
+    """(group kind, level or base) for every axis the item may share. A stock of institutions
+    names its tier in the level: it shares an axis only with stocks of that tier."""
     if quantity == "annual_count":
         return [("annual_count", item.region_level)] + ([("annual_per_10k", "all levels")] if has_per_10k else [])
     if quantity == "count_at_date":
-        return [("count_at_date", item.region_level)] + ([("per_10k_at_date", "all levels")] if has_per_10k else [])
+        tier = f", {TIER_LABELS[item.tier]}" if item.tier else ""
+        return ([("count_at_date", item.region_level + tier)]
+                + ([("per_10k_at_date", "all levels" + tier)] if has_per_10k else [])
+                + ([("per_jurisdiction_at_date", f"per {item.tier}")] if has_per_jurisdiction else []))
     if quantity == "percent":
         if item.survey.startswith("provincial"):
             return [("percent", f"the provincial survey of {item.survey.split()[1]}")]
@@ -301,6 +411,13 @@ class Comparisons:
     groups: list[dict[str, str]] = field(default_factory=list)
     members: list[dict[str, str]] = field(default_factory=list)
     compared_observations: set[str] = field(default_factory=set)
+
+
+def _tier_of(item: Item, tiers: dict[tuple[str, str], dict]) -> dict[str, str]:
+    """The tier of what a stock of institutions counts and what it scales with: the row of
+    stock_tiers.csv for the observation, else the indicator's row (empty obs_id), else none."""
+    row = tiers.get((item.indicator_code, item.item_id)) or tiers.get((item.indicator_code, ""))
+    return {"tier": row["counted_tier"], "scales_with": row["scales_with"]} if row else {}
 
 
 def _province(code: str, regions: dict[str, dict]) -> str:
@@ -331,35 +448,56 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
         start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
         review_years[row["source_id"]] = period_years(start, end)
     items = observation_items(tables["observations"] + tables["cited_observations"], indicators)
+    tiers = {(r["indicator_code"], r["obs_id"]): r for r in tables["stock_tiers"]}
     items = [replace(i, region_level=regions[i.region_code]["level"],
                      survey=f"provincial {_province(i.region_code, regions)}" if i.survey == "provincial"
-                     else i.survey) for i in items]
+                     else i.survey, **_tier_of(i, tiers)) for i in items]
     items += derived_totals(items, dict(sums))
+    counted = {r["unit_code"] for r in tables["units"] if r["quantity"] == COUNT_QUANTITY}
+    jurisdictions = jurisdiction_counts(tables["census_2020"])
     out = Comparisons()
     grouped: dict[tuple, list[Item]] = defaultdict(list)
     for item in items:
         source_id = item.obs_ids[0].rpartition("-")[0]
         quantity, reason_code, reason = eligibility(item, review_years[source_id])
-        row = _item_row(item, quantity, reason, links, populations, per_capita, references)
+        row = _item_row(item, quantity, reason, links, populations, per_capita, references,
+                        counted, jurisdictions)
         row["reason_code"] = reason_code
         out.items.append(row)
         if not quantity:
             continue
         key, sub = subgroup(item, links)
-        for kind, level in group_keys(quantity, item, bool(row["per_10k"])):
+        for kind, level in group_keys(quantity, item, bool(row["per_10k"]), bool(row["per_jurisdiction"])):
             grouped[(key, sub, kind, level)].append(item)
+    windowed: dict[tuple, list[Item]] = {}
+    for (key, sub, kind, level), members in grouped.items():
+        if not kind.endswith("_at_date"):
+            windowed[(key, sub, kind, level)] = members
+            continue
+        for window in stock_windows(members):
+            first, last = window[0].period[1].isoformat(), window[-1].period[1].isoformat()
+            windowed[(key, sub, kind, f"{level}, {first} to {last}")] = window
     compared_in: dict[str, list[str]] = defaultdict(list)  # item_id → valid groups it is in
-    for (key, sub, kind, level), members in sorted(grouped.items()):
+    for (key, sub, kind, level), members in sorted(windowed.items()):
         places = {(i.region_code, i.period_label) for i in members}
-        if "per_10k" in kind and len({i.region_code for i in members}) < 2:
+        if "per_" in kind and len({i.region_code for i in members}) < 2:
             continue  # one region's series: its absolute group shows it already
+        if kind == "per_jurisdiction_at_date" and all(jurisdictions[(i.region_code, i.tier)] == 1
+                                                      for i in members):
+            continue  # every member is one jurisdiction of the tier: its count is the same axis
         group_id = "--".join(x for x in (key, "" if sub == "same" else sub, kind,
-                                         level.replace(" ", "_")) if x)
+                                         level.replace(" ", "_").replace(",", "")) if x)
         valid = len(places) >= 2
+        rule = RULES[kind].format(level=level.rsplit(", ", 1)[0] if kind.endswith("_at_date") else level)
+        if kind.endswith("_at_date"):
+            first, last = level.rsplit(", ", 1)[1].split(" to ")
+            tier = members[0].tier
+            rule += (STOCK_RULE.format(tier=TIER_LABELS[tier], first=first, last=last) if tier
+                     else STOCK_WINDOW_RULE.format(first=first, last=last))
         out.groups.append({
             "group_id": group_id, "comparison_key": key, "indicator_code": "" if sub == "same" else sub,
             "kind": kind, "level": level, "value_column": VALUE_COLUMN[kind],
-            "rule": RULES[kind].format(level=level), "members": str(len(members)),
+            "rule": rule, "members": str(len(members)),
             "places": str(len(places)), "is_valid": "true" if valid else "false"})
         for item in sorted(members, key=lambda m: (m.region_code, m.period_start, m.item_id)):
             out.members.append({"group_id": group_id, "item_id": item.item_id})
@@ -446,8 +584,13 @@ def expectation_of(item: Item, population: dict | None, rates: dict[int, Decimal
                               f"100,000 = {_q(expected)} expected, P(none) = {_significant(p_zero)}")
 
 
+def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
+    return None if value is None else value * factor
+
+
 def _item_row(item: Item, quantity: str, reason: str, links, populations, per_capita,
-              references) -> dict[str, str]:
+              references, counted: set[str], jurisdictions: dict[tuple[str, str], int]
+              ) -> dict[str, str]:
     link = links.get(item.indicator_code, {})
     years = period_years(*item.period)
     annual = annual_low = annual_high = None
@@ -459,8 +602,18 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         formula.append(f"per year: {plain_number(item.value)} ÷ {_years_text(years)} = {_q(annual)}")
     population = populations.get(item.region_code)
     per = per_low = per_high = None
+    # A count of events or things (not money) in a comparison carries its Poisson interval.
+    ci_low = ci_high = None
+    if quantity and item.measure in ("flow_count", "stock_count") and item.unit in counted:
+        ci_low, ci_high = count_interval(item)
+    ci_text = ("" if ci_low is None and ci_high is None else
+               f"exact Poisson 95% interval of the count (n = {plain_number(item.value)}): "
+               f"{_q(ci_low) or 'open'} to {_q(ci_high) or 'open'}")
+    has_ci = ci_low is not None or ci_high is not None
+    per_year = None if annual is None else 1 / years
+    # Institutions counted per jurisdiction scale with jurisdictions, not with residents.
     if (quantity and population and item.indicator_code in per_capita and item.scope == "region_total"
-            and item.measure in ("flow_count", "stock_count")):
+            and item.measure in ("flow_count", "stock_count") and item.scales_with != "jurisdictions"):
         count, low, high = (annual, annual_low, annual_high) if annual is not None else (item.value, item.low, item.high)
         people = Decimal(population["population"])
         per = count * PER / people
@@ -469,6 +622,15 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         formula.append(f"per 10,000 residents{' per year' if annual is not None else ''}: "
                        f"{_q(count)} × 10,000 ÷ {int(people):,} (2020 census, "
                        f"{population['basis'].replace('_', ' ')}) = {_q(per)}")
+    if ci_text:
+        formula.append(ci_text)
+    units = jurisdictions.get((item.region_code, item.tier)) if item.scales_with == "jurisdictions" else None
+    per_unit = per_unit_low = per_unit_high = None
+    if quantity and units and item.measure == "stock_count":
+        per_unit, per_unit_low, per_unit_high = (_scaled(v, Decimal(1) / units)
+                                                 for v in (item.value, item.low, item.high))
+        formula.append(f"per {item.tier}: {plain_number(item.value)} ÷ {units} {item.tier}-level "
+                       f"unit{'s' if units != 1 else ''} (2020 census tabulation) = {_q(per_unit)}")
     without = years if item.measure == "zero_claim" and quantity else None
     if without is not None:
         formula.append(f"years without the event: the period {item.period_label} = {_years_text(years)}")
@@ -493,6 +655,18 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         "population_2020": population["population"] if per is not None else "",
         "population_basis": population["basis"] if per is not None else "",
         "per_10k": _q(per), "per_10k_low": _q(per_low), "per_10k_high": _q(per_high),
+        "counted_tier": item.tier, "scales_with": item.scales_with,
+        "jurisdictions": str(units) if per_unit is not None else "",
+        "per_jurisdiction": _q(per_unit), "per_jurisdiction_low": _q(per_unit_low),
+        "per_jurisdiction_high": _q(per_unit_high),
+        "n": plain_number(item.value) if has_ci else "",
+        "count_ci_low": _q(ci_low), "count_ci_high": _q(ci_high),
+        "annual_ci_low": _q(_scaled(ci_low, per_year)) if has_ci and per_year else "",
+        "annual_ci_high": _q(_scaled(ci_high, per_year)) if has_ci and per_year else "",
+        "per_10k_ci_low": _q(_scaled(ci_low, (per_year or 1) * PER / people)) if has_ci and per is not None else "",
+        "per_10k_ci_high": _q(_scaled(ci_high, (per_year or 1) * PER / people)) if has_ci and per is not None else "",
+        "per_jurisdiction_ci_low": _q(_scaled(ci_low, Decimal(1) / units)) if has_ci and per_unit is not None else "",
+        "per_jurisdiction_ci_high": _q(_scaled(ci_high, Decimal(1) / units)) if has_ci and per_unit is not None else "",
         "years_without_event": _q(without), "expected_events": _q(expected),
         "p_zero": _significant(p_zero), "expectation": expectation, "formula": "; ".join(formula),
         "status": "" if quantity else "excluded", "reason": reason, "compared_in": "",
@@ -537,3 +711,48 @@ def _why_alone(row: dict, same_key: list[dict], links, indicators, concepts) -> 
                "the region has no census population")
         return "other_level", f"{reason}; across levels only per-capita values compare, and {why}"
     return "other_level", f"{reason}; across levels only per-capita values compare, and the others have none"
+
+
+def rule_breaches(comparisons: Comparisons) -> list[str]:
+    """Every way a group of ``comparisons`` breaks a written rule (docs/curation_guide.md,
+    "Concepts and comparisons"), checked again from the published rows rather than from the code
+    that grouped them: one line per breach, "<group_id>: <what>"; an empty list when none does."""
+    rows = {r["item_id"]: r for r in comparisons.items}
+    members: dict[str, list[dict]] = defaultdict(list)
+    for m in comparisons.members:
+        members[m["group_id"]].append(rows[m["item_id"]])
+    breaches = []
+    for group in comparisons.groups:
+        items, gid, kind = members[group["group_id"]], group["group_id"], group["kind"]
+
+        def breach(what: str) -> None:
+            breaches.append(f"{gid}: {what}")
+
+        if group["is_valid"] == "true" and any(r["status"] == "excluded" for r in items):
+            breach("holds an excluded item")
+        if len({(r["measure"], r["unit"]) for r in items}) > 1:
+            breach("mixes measures or units")
+        if kind in ("annual_count", "count_at_date", "years_without_event"):
+            levels = {r["region_level"] for r in items}
+            if len(levels) > 1:
+                breach(f"absolute counts of several levels ({', '.join(sorted(levels))})")
+        if kind.endswith("_at_date"):
+            tiers = {r["counted_tier"] for r in items}
+            if len(tiers) > 1:
+                breach(f"stocks of several tiers ({', '.join(sorted(tiers))})")
+            dates = sorted(dt.date.fromisoformat(r["period_end"]) for r in items)
+            if dates[-1] > add_months(dates[0], STOCK_WINDOW_MONTHS):
+                breach(f"stocks dated {dates[0]} to {dates[-1]}, more than {STOCK_WINDOW_MONTHS} months apart")
+        if "per_10k" in kind and any(not r["per_10k"] or r["scales_with"] == "jurisdictions" for r in items):
+            breach("a per-resident axis holds an item with no per-resident value, or one that scales "
+                   "with jurisdictions")
+        if kind == "per_jurisdiction_at_date" and any(not r["jurisdictions"] for r in items):
+            breach("a per-jurisdiction axis holds an item with no count of jurisdictions")
+        if kind.startswith("annual"):
+            for r in items:
+                days = (dt.date.fromisoformat(r["period_end"]) - dt.date.fromisoformat(r["period_start"])).days + 1
+                if days < MIN_ANNUALIZED_DAYS:
+                    breach(f"{r['item_id']} annualizes a window of {days} days")
+        if kind == "change" and len({r["base_period"] for r in items}) > 1:
+            breach("changes against several bases")
+    return breaches

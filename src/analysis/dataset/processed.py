@@ -8,6 +8,7 @@ absolute path is recorded, so two builds give identical bytes.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import json
 import os
 import shutil
@@ -177,6 +178,12 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                              "decided_by": d.by,
                              "context": m.context})
 
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
+    for row in sources:
+        row["observations_compared"] = str(compared.get(row["source_id"], 0))
+        total = int(row["observation_count"])
+        row["compared_share_pct"] = (str((Decimal(100) * compared.get(row["source_id"], 0) / total)
+                                         .quantize(Decimal("0.1"), ROUND_HALF_EVEN)) if total else "")
     sources.sort(key=lambda r: r["source_id"])
     out = {"observations": observations, "sources": sources, "mentions": mentions,
            "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}

@@ -497,6 +497,29 @@ REFERENCE_RATES = Table(
     [fk("indicator_code", "indicators", "indicator_code")],
 )
 
+STOCK_TIERS = Table(
+    "stock_tiers", "stock_tiers.csv",
+    "Stocks of institutions: the tier of what is counted, and what the stock scales with",
+    [
+        field("indicator_code", "string", "A stock_count indicator (indicators.csv).", required=True),
+        field("obs_id", "string", "One observation whose tier differs from its indicator's (empty: "
+              "every observation of the indicator)."),
+        field("counted_tier", "string", "The tier of the institutions counted: province, "
+              "prefecture, county, township or village; all_tiers (every tier together); untiered "
+              "(an institution that belongs to no tier of the administrative ladder); unstated "
+              "(the text does not say: compared with nothing).", required=True,
+              enum=["province", "prefecture", "county", "township", "village", "all_tiers",
+                    "untiered", "unstated"]),
+        field("scales_with", "string", "jurisdictions (one or a few per unit of its tier: compared "
+              "per jurisdiction, never per resident) or residents (compared per 10,000 residents).",
+              required=True, enum=["jurisdictions", "residents"]),
+        field("note", "string", "Why, in one line (for an observation: what the text says).",
+              required=True),
+    ],
+    ["indicator_code", "obs_id"],
+    [fk("indicator_code", "indicators", "indicator_code")],
+)
+
 EXCLUSIONS = Table(
     "exclusions", "exclusions.csv", "Number mentions deliberately not curated, with the reason",
     [
@@ -595,7 +618,7 @@ RAW_TABLES: list[Table] = [THEMES, UNITS, MEASURES, QUALIFIERS, SCOPES, PERIOD_B
                            CONCEPTS, INDICATOR_CONCEPTS, INDICATOR_SUMS, CENSUS_SOURCES, CENSUS,
                            CENSUS_EXCEPTIONS, REGIONS, SOURCES, OBSERVATIONS, CITED_SOURCES,
                            CITED_OBSERVATIONS, CITED_SET_ASIDE, LEADS, LEAD_DECISIONS, REFERENCE_RATES,
-                           EXCLUSIONS, EXPECTED_COUNTS, LEXICON, COUNTERS]
+                           STOCK_TIERS, EXCLUSIONS, EXPECTED_COUNTS, LEXICON, COUNTERS]
 RAW_BY_NAME = {t.name: t for t in RAW_TABLES}
 
 
@@ -638,6 +661,8 @@ _EVIDENCE_KIND = field("evidence_kind", "string",
                        "cited: a page whose words cannot be archived (the number as printed, "
                        "its address and a locator).", required=True, enum=list(EVIDENCE_KINDS))
 
+_DERIVED_SOURCES = "Derived by the build (analysis.dataset.compare): "
+
 PROCESSED_SOURCES = Table(
     "sources", "sources.csv", "The sources: archived reports and cited pages",
     [
@@ -665,6 +690,11 @@ PROCESSED_SOURCES = Table(
               minimum=0),
         field("observation_count", "integer", "Observations curated from the source.", required=True,
               minimum=0),
+        field("observations_compared", "integer", _DERIVED_SOURCES + "its observations in at least one "
+              "valid comparison (comparisons.csv compared_in, directly or through a derived total).",
+              required=True, minimum=0),
+        field("compared_share_pct", "number", _DERIVED_SOURCES + "observations_compared ÷ "
+              "observation_count × 100, one decimal (empty: no observations)."),
     ],
     ["source_id"],
     [fk("region_code", "regions", "region_code")],
@@ -769,6 +799,26 @@ COMPARISONS = Table(
         field("per_10k", "number", _DERIVED + "per 10,000 residents (per year, for flows)."),
         field("per_10k_low", "number", _DERIVED + "lower end, per 10,000 residents."),
         field("per_10k_high", "number", _DERIVED + "upper end, per 10,000 residents."),
+        field("counted_tier", "string", "Stocks of institutions: the tier of what is counted "
+              "(stock_tiers.csv)."),
+        field("scales_with", "string", "Stocks of institutions: jurisdictions or residents."),
+        field("jurisdictions", "integer", "Units of counted_tier in the region, from the 2020 census "
+              "tabulation (census_2020.csv): the denominator of per_jurisdiction."),
+        field("per_jurisdiction", "number", _DERIVED + "a stock of institutions ÷ jurisdictions."),
+        field("per_jurisdiction_low", "number", _DERIVED + "value_low ÷ jurisdictions."),
+        field("per_jurisdiction_high", "number", _DERIVED + "value_high ÷ jurisdictions."),
+        field("n", "number", "Counts of events or things in a comparison: the count the interval "
+              "rests on (the value as stated)."),
+        field("count_ci_low", "number", _DERIVED + "exact (Garwood) Poisson 95% interval of the "
+              "count, lower end: χ²(0.025; 2k)/2 of value_low (empty: open or not a count)."),
+        field("count_ci_high", "number", _DERIVED + "upper end: χ²(0.975; 2k+2)/2 of value_high."),
+        field("annual_ci_low", "number", _DERIVED + "count_ci_low ÷ period_years (flows)."),
+        field("annual_ci_high", "number", _DERIVED + "count_ci_high ÷ period_years (flows)."),
+        field("per_10k_ci_low", "number", _DERIVED + "count_ci_low on the scale of per_10k (÷ "
+              "period_years for flows, × 10,000 ÷ population_2020)."),
+        field("per_10k_ci_high", "number", _DERIVED + "count_ci_high on the scale of per_10k."),
+        field("per_jurisdiction_ci_low", "number", _DERIVED + "count_ci_low ÷ jurisdictions."),
+        field("per_jurisdiction_ci_high", "number", _DERIVED + "count_ci_high ÷ jurisdictions."),
         field("years_without_event", "number", _DERIVED + "zero claims: period_years."),
         field("expected_events", "number", _DERIVED + "zero claims with an official reference rate "
               "(reference_rates.csv): the events chance would give, Σ over the period's years of "
@@ -785,12 +835,13 @@ COMPARISONS = Table(
               enum=["compared", "alone", "excluded"]),
         field("reason_code", "string",
               "The kind of reason: scope_single_instance, scope_part_of_region, scope_typical_unit, "
-              "measure_<measure>, no_base, assumed_period, sub_year_window, survey_unknown "
+              "measure_<measure>, no_base, assumed_period, sub_year_window, survey_unknown, "
+              "tier_unstated "
               "(excluded); only_one, other_base, other_level, narrower, broader, proxy (alone).",
               enum=["", "scope_single_instance", "scope_part_of_region", "scope_typical_unit",
                     "measure_change_unspecified", "measure_document_attribute", "measure_standard",
                     "measure_target", "measure_duration", "measure_rank", "measure_score", "no_base",
-                    "assumed_period", "sub_year_window", "survey_unknown", "only_one",
+                    "assumed_period", "sub_year_window", "survey_unknown", "tier_unstated", "only_one",
                     "other_base", "other_level", "narrower", "broader", "proxy"]),
         field("reason", "string", "Why it is alone or excluded, specifically."),
         field("compared_in", "string", "The valid groups it enters, itself or through a total "
@@ -808,9 +859,11 @@ COMPARISON_GROUPS = Table(
         field("indicator_code", "string", "For a narrower, broader or proxy indicator: the one "
               "indicator the group holds (empty: the concept's same links)."),
         field("kind", "string", "annual_count, annual_per_10k, count_at_date, per_10k_at_date, "
-              "percent, change, change_year_on_year, years_without_event.", required=True),
+              "per_jurisdiction_at_date, percent, change, change_year_on_year, years_without_event.",
+              required=True),
         field("level", "string", "The region level (absolute counts, zero claims), the base (changes) "
-              "or 'all levels'.", required=True),
+              "or 'all levels'; for stocks also the tier counted and the window of their dates.",
+              required=True),
         field("value_column", "string", "The comparisons.csv column drawn on the axis.", required=True),
         field("rule", "string", "The rule under which the members share the axis.", required=True),
         field("members", "integer", "Items in the group.", required=True),

@@ -783,6 +783,38 @@ def _check_reference_rates(tables: dict[str, list[Row]], problems: list[Problem]
                                     f"{row['indicator_code']} is a {indicator['measure']}"))
 
 
+# Units whose stocks are institutions: each such stock_count indicator must state its tier.
+INSTITUTION_UNITS = ("organisations", "platforms")
+
+
+def _check_stock_tiers(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """A tier is recorded for stocks only: every stock_count indicator counting organisations or
+    platforms has a row (empty obs_id); an observation's own row names an observation of its
+    indicator."""
+    indicators = {r["indicator_code"]: r for r in tables["indicators"]}
+    observations = {r["obs_id"]: r for r in tables["observations"] + tables["cited_observations"]}
+    stated = set()
+    for row in tables["stock_tiers"]:
+        where = (schema.STOCK_TIERS.path, row.line, f"{row['indicator_code']} {row['obs_id']}".strip())
+        indicator = indicators.get(row["indicator_code"])
+        if indicator and indicator["measure"] != "stock_count":
+            problems.append(Problem(*where, "indicator_code", f"a tier is recorded for stocks only; "
+                                    f"{row['indicator_code']} is a {indicator['measure']}"))
+        if not row["obs_id"]:
+            stated.add(row["indicator_code"])
+        elif row["obs_id"] not in observations:
+            problems.append(Problem(*where, "obs_id", f"no observation {row['obs_id']}"))
+        elif observations[row["obs_id"]]["indicator_code"] != row["indicator_code"]:
+            problems.append(Problem(*where, "obs_id", f"{row['obs_id']} is an observation of "
+                                    f"{observations[row['obs_id']]['indicator_code']}"))
+    for row in tables["indicators"]:
+        if (row["measure"] == "stock_count" and row["unit"] in INSTITUTION_UNITS
+                and row["indicator_code"] not in stated):
+            problems.append(Problem(schema.INDICATORS.path, row.line, row["indicator_code"], "measure",
+                                    "a stock of institutions with no tier in stock_tiers.csv (the "
+                                    "tier of what is counted, and what it scales with)"))
+
+
 def _check_leads(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
     """Every lead is decided: curated into the cited source that names it, or set aside with a
     reason; a reprint of an archived report is set aside as one."""
@@ -1011,6 +1043,7 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_cited_sources(tables, problems)
     _check_leads(tables, problems)
     _check_reference_rates(tables, problems)
+    _check_stock_tiers(tables, problems)
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)

@@ -25,6 +25,16 @@ KIND_COLUMNS = {
     "change": ("value", "value_low", "value_high"),
     "change_year_on_year": ("value", "value_low", "value_high"),
     "years_without_event": ("years_without_event", "years_without_event", "years_without_event"),
+    "per_jurisdiction_at_date": ("per_jurisdiction", "per_jurisdiction_low", "per_jurisdiction_high"),
+}
+# The Poisson 95% interval of a count on each kind's scale (comparisons.csv); kinds that are not
+# counts are compared on their stated interval (KIND_COLUMNS).
+KIND_CI_COLUMNS = {
+    "annual_count": ("annual_ci_low", "annual_ci_high"),
+    "annual_per_10k": ("per_10k_ci_low", "per_10k_ci_high"),
+    "count_at_date": ("count_ci_low", "count_ci_high"),
+    "per_10k_at_date": ("per_10k_ci_low", "per_10k_ci_high"),
+    "per_jurisdiction_at_date": ("per_jurisdiction_ci_low", "per_jurisdiction_ci_high"),
 }
 KIND_LABELS = {
     "annual_count": "{unit} per year 每年",
@@ -35,6 +45,7 @@ KIND_LABELS = {
     "change": "change in percent of the base 相对基期变化(%)",
     "change_year_on_year": "year-on-year change in percent 同比变化(%)",
     "years_without_event": "years without the event 未发生年数",
+    "per_jurisdiction_at_date": "{unit} per jurisdiction of their tier 每个同级行政单位",
 }
 REASON_LABELS = {
     "only_one": "the only figure of its kind in the sources",
@@ -57,7 +68,36 @@ REASON_LABELS = {
     "survey_unknown": "a survey result whose survey is not recorded",
     "measure_rank": "a place in one ranking",
     "measure_score": "a survey score, comparable only within its own survey",
+    "tier_unstated": "a stock of institutions whose tier the text does not state",
 }
+
+
+def interval_on_axis(row, kind: str) -> tuple[float | None, float | None]:
+    """(low, high) of an item on the axis of ``kind``: a count's exact Poisson 95% interval where
+    comparisons.csv gives one, otherwise the interval its qualifier states (an exact figure: a
+    point); None is an open end. ``row``: a row of comparisons.csv (a mapping or a pandas row)."""
+    columns = KIND_CI_COLUMNS.get(kind)
+    if columns and (_number(row[columns[0]]) is not None or _number(row[columns[1]]) is not None):
+        return _number(row[columns[0]]), _number(row[columns[1]])
+    _, low, high = KIND_COLUMNS[kind]
+    return _number(row[low]), _number(row[high])
+
+
+def _number(cell) -> float | None:
+    return None if cell is None or pd.isna(cell) or cell == "" else float(cell)
+
+
+def differs(a, b, kind: str) -> int:
+    """+1 when ``a`` is higher than ``b`` on the axis of ``kind``, −1 when lower, 0 when their
+    intervals overlap (or an open end leaves it unknown): a difference whose intervals overlap is
+    not called a difference (docs/curation_guide.md, "Small counts carry their uncertainty")."""
+    a_low, a_high = interval_on_axis(a, kind)
+    b_low, b_high = interval_on_axis(b, kind)
+    if a_low is not None and b_high is not None and a_low > b_high:
+        return 1
+    if a_high is not None and b_low is not None and a_high < b_low:
+        return -1
+    return 0
 
 
 def check_parameter(name: str, value, choices, where: str) -> None:
@@ -153,9 +193,47 @@ def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) 
 def axis_table(axis: Axis) -> pd.DataFrame:
     """The rows behind an axis: each bar's item, obs_ids, value as stated, derived value, formula."""
     columns = ["item_id", "obs_ids", "region_name_zh", "region_level", "period_label", "period_basis",
-               "value", "qualifier", axis.value_column, axis.low_column, axis.high_column, "formula",
-               "quote"]
+               "value", "qualifier", axis.value_column, axis.low_column, axis.high_column,
+               *(("n", *KIND_CI_COLUMNS[axis.kind]) if axis.kind in KIND_CI_COLUMNS else ()),
+               "formula", "quote"]
     return axis.rows[list(dict.fromkeys(columns))]
+
+
+def theme_figures(data: Dataset, theme: str) -> pd.DataFrame:
+    """Every figure of a theme: its observations, and the totals derived from them that are
+    compared, each with region, date, status and reason (the dot strip of the theme page)."""
+    items = labelled(data)
+    items = items[(items["theme_code"] == theme) & (~items["is_derived_total"] | (items["compared_in"] != ""))]
+    return items.sort_values(["province_code", "region_code", "period_end", "item_id"]).reset_index(drop=True)
+
+
+def place_labels(rows: pd.DataFrame) -> pd.Series:
+    """'黄梅县 Huangmei County, 2018/2020' for each row: place names and periods, not ids (the ids
+    are in the chart's data); a derived total says so."""
+    return (rows["region_name_zh"] + " " + rows["region_name_en"] + ", " + rows["period_label"]
+            + rows["is_derived_total"].map({True: " (sum 合计)", False: ""}))
+
+
+def axis_caption(axis: Axis) -> str:
+    """What an axis shows, in one sentence from its rows: how many figures of which regions and
+    years, and which is highest where that is a difference (intervals apart, ``differs``), else
+    that the figures cannot be told apart."""
+    rows = axis.rows
+    years = sorted({str(p)[:4] for p in rows["period_end"]})
+    span = years[0] if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    text = (f"{axis.title}: {len(rows)} figures of {rows['region_code'].nunique()} regions, {span}, "
+            f"in {axis.unit_label}.")
+    if axis.kind == "change_year_on_year" or len(rows) < 2:
+        return text
+    top = rows.iloc[0]  # rows are sorted by value, highest first
+    above = [differs(top, other, axis.kind) for _, other in rows.iloc[1:].iterrows()]
+    name = f"{top['region_name_zh']} {top['region_name_en']} ({top['period_label']})"
+    if all(d == 1 for d in above):
+        return text + f" {name} is higher than every other, beyond their 95% intervals."
+    if any(d == 1 for d in above):
+        return text + (f" {name} is highest; it is higher than {sum(d == 1 for d in above)} of the "
+                       f"{len(above)} others beyond their intervals, and not distinguishable from the rest.")
+    return text + " Their intervals overlap: no figure is called higher than another."
 
 
 def left_out(data: Dataset, theme: str | None = None) -> pd.DataFrame:
@@ -176,6 +254,21 @@ def coverage(data: Dataset) -> pd.DataFrame:
     table = items.groupby("source_id").agg(observations=("item_id", "size"),
                                            compared=("compared_in", lambda c: int((c != "").sum())))
     table.loc["all reports 全部"] = table.sum()
+    table["share_pct"] = (100 * table["compared"] / table["observations"]).round(1)
+    return table.reset_index()
+
+
+def share_compared(data: Dataset, by: str) -> pd.DataFrame:
+    """Observations, those in at least one valid comparison and the share in percent, grouped
+    ``by`` "province", "evidence_kind" or "source_id", with a total row; from sources.csv
+    (observation_count, observations_compared: the build's figures, not recounted here)."""
+    sources = data.sources.copy()
+    sources["province"] = sources["region_code"].str[:2].map(
+        {"42": "湖北 Hubei", "43": "湖南 Hunan"})
+    table = sources.groupby(by).agg(observations=("observation_count", "sum"),
+                                    compared=("observations_compared", "sum"))
+    table = table[table["observations"] > 0]
+    table.loc["all 全部"] = table.sum()
     table["share_pct"] = (100 * table["compared"] / table["observations"]).round(1)
     return table.reset_index()
 

@@ -19,7 +19,12 @@ NUMERIC = {"start", "end", "value", "value_low", "value_high", "value_per_10k_in
            "quote_end", "body_start_offset", "body_end_offset", "body_characters",
            "observation_count", "population", "difference", "period_years", "annual_value",
            "annual_low", "annual_high", "per_10k", "per_10k_low", "per_10k_high",
-           "years_without_event", "members", "places"}
+           "years_without_event", "members", "places",
+           # comparisons.csv: per jurisdiction, and the Poisson intervals of counts
+           "jurisdictions", "per_jurisdiction", "per_jurisdiction_low", "per_jurisdiction_high", "n",
+           "count_ci_low", "count_ci_high", "annual_ci_low", "annual_ci_high", "per_10k_ci_low",
+           "per_10k_ci_high", "per_jurisdiction_ci_low", "per_jurisdiction_ci_high",
+           "observations_compared", "compared_share_pct"}
 DATES = {"period_start", "period_end", "base_period_start", "base_period_end"}
 # Tables whose period columns are read as dates.
 DATED_TABLES = ("observations", "comparisons")

@@ -186,9 +186,14 @@ def map_takeaway(data: Dataset, values: pd.DataFrame, key: str, level: str) -> s
         return (f"{title}: only {name(top)} has a per-capita value ({written[top['region_code']]} "
                 f"{unit_label(values)}), of {total} {units} units: nothing to compare.")
     drawn = "mapped 地图" if chart_kind(len(ranked)) == "choropleth" else "too few for a map, ranked 排序"
+    # "highest" and "lowest" only where the two differ beyond their intervals (comparisons.differs)
+    items = data.comparisons.set_index("item_id")
+    apart = comparisons.differs(items.loc[top["item_id"]], items.loc[bottom["item_id"]], top["kind"]) != 0
+    verdict = ("" if apart else "; their intervals overlap or an end is open, so this is not a "
+               "difference 区间重叠或一端开放,差异不成立")
     return (f"{title}: {len(ranked)} of {total} {units} units have a comparable value ({drawn}); "
             f"highest 最高 {name(top)} {written[top['region_code']]}, lowest 最低 {name(bottom)} "
-            f"{written[bottom['region_code']]} {unit_label(values)}.")
+            f"{written[bottom['region_code']]} {unit_label(values)}{verdict}.")
 
 
 def evidence_frame(data: Dataset, level: str):

@@ -102,6 +102,16 @@ def format_value(value: float) -> str:
     return _written(value, _usual_decimals(value))
 
 
+def format_significant(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits, thousands separated: 359474.28 → '359,000',
+    0.025316 → '0.0253' (the interval ends of a chart, never four decimals of noise)."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return _written(round(value, decimals - 0) if decimals else float(f"{value:.{digits}g}"), decimals)
+
+
 # 17 significant digits tell any two different doubles apart (IEEE 754 binary64).
 _MAX_SIGNIFICANT = 17
 
@@ -148,7 +158,7 @@ def format_readable(values, significant: int = READABLE_SIGNIFICANT) -> list[str
 
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
                    low_column: str = "value_low", high_column: str = "value_high", note: str = "",
-                   ax=None):
+                   ax=None, ci_columns: tuple[str, str] | None = None, n_column: str = ""):
     """Horizontal bars, one per row, drawn so that a qualifier is never hidden.
 
     The interval (low, high) says what the bar is: equal ends, a solid bar (exact); an open low end
@@ -156,7 +166,9 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
     ending in "<" (an upper bound: 近); both open, a hatched bar with "~" (about). Derived values
     carry their intervals (an annual rate of "more than 600000" stays a lower bound). ``note`` (the
     rule that lets the bars share the axis) is printed under the chart. Each label carries the
-    observation id, so a reader can find the row and its quote.
+    observation id, so a reader can find the row and its quote. ``ci_columns`` (low, high): a
+    count's exact Poisson 95% interval, drawn as a grey whisker; ``n_column``: the count it rests
+    on, printed beside the value ("n = 1"). Bars are coloured by province (``province_code``).
     """
     import math
 
@@ -164,12 +176,11 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
     frame = frame.reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.5 * len(frame) + 1.4))
-    colour = "#3b6ea5"
-
     def missing(x) -> bool:
         return x is None or (isinstance(x, float) and math.isnan(x))
 
     for y, row in frame.iterrows():
+        colour = PROVINCE_COLOURS.get(row.get("province_code", ""), "#3b6ea5")
         value, low, high = row[value_column], row[low_column], row[high_column]
         if not missing(low) and not missing(high):
             ax.barh(y, value, color=colour)
@@ -182,8 +193,17 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
         else:
             ax.barh(y, value, color="white", edgecolor=colour, linewidth=1.5)
             marker = ">" if missing(high) else "<"  # the true value is beyond the bar's end
-        ax.annotate(format_value(value) + (f" {marker}" if marker else ""), (value, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=9)
+        text = format_significant(value, 4) + (f" {marker}" if marker else "")
+        if ci_columns:
+            ci_low, ci_high = row[ci_columns[0]], row[ci_columns[1]]
+            if not (missing(ci_low) and missing(ci_high)):
+                ends = [value if missing(ci_low) else ci_low, value if missing(ci_high) else ci_high]
+                ax.plot(ends, [y + 0.3, y + 0.3], color="#555555", linewidth=1.2)
+                shown = ["open" if missing(e) else format_significant(e) for e in (ci_low, ci_high)]
+                text += f"  (95%: {shown[0]} to {shown[1]})"
+        if n_column and not missing(row[n_column]) and row[n_column] != "":
+            text += f"  n = {format_value(row[n_column])}"
+        ax.annotate(text, (value, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(range(len(frame)), frame[label_column])
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
@@ -191,8 +211,8 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
     ax.set_title(title, loc="left", fontsize=11)
     ax.margins(x=0.18)
     if note:
-        ax.annotate(fill(note, 110), (0, 0), xycoords="axes fraction", xytext=(0, -50),
-                    textcoords="offset points", va="top", fontsize=8, color="#444444")
+        ax.annotate(fill(note, 100), (0, 0), xycoords="axes fraction", xytext=(0, -50),
+                    textcoords="offset points", va="top", fontsize=9, color="#444444")
     return ax
 
 
@@ -236,8 +256,8 @@ def year_on_year_panel(frame, title: str, unit_label: str, note: str = "", ax=No
                        color="#555555", label="hollow: cited 引用 (number as printed)")]
     ax.legend(handles=handles, loc="best", fontsize=8, frameon=False)
     if note:
-        ax.annotate(fill(note, 110), (0, 0), xycoords="axes fraction", xytext=(0, -36),
-                    textcoords="offset points", va="top", fontsize=8, color="#444444")
+        ax.annotate(fill(note, 100), (0, 0), xycoords="axes fraction", xytext=(0, -36),
+                    textcoords="offset points", va="top", fontsize=9, color="#444444")
     return ax
 
 
@@ -668,3 +688,48 @@ def paired_bars(frame, title: str, xlabel: str, caption_text: str):
     fig.tight_layout()
     caption(fig, caption_text)
     return fig
+
+
+# Marker shapes for why a figure is not compared (dot strip); a reason beyond them is drawn as "o".
+_REASON_MARKERS = ["s", "^", "v", "D", "P", "X", "<", ">", "h", "*", "p", "d"]
+
+
+def figure_strip(frame, title: str, reasons: dict[str, str], ax=None):
+    """Every figure of a theme as a dot: the year of its date on the x axis, its region (place
+    name) on the y axis, coloured by province (``PROVINCE_COLOURS``); a compared figure filled, one
+    left out hollow, its marker shape naming the reason (legend: ``reasons``, reason code → words).
+    ``frame`` needs region_name_zh, province_code, period_end, status, reason_code."""
+    import pandas as pd
+    from matplotlib.lines import Line2D
+
+    plt = _pyplot()
+    frame = frame.assign(year=pd.to_datetime(frame["period_end"]).dt.year)
+    regions = sorted(frame["region_name_zh"].unique(), key=lambda n: (frame.loc[frame["region_name_zh"] == n,
+                                                                                  "province_code"].iloc[0], n))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.34 * len(regions) + 2.4))
+    codes = sorted(c for c in frame["reason_code"].unique() if c)
+    shape = {c: _REASON_MARKERS[i] if i < len(_REASON_MARKERS) else "o" for i, c in enumerate(codes)}
+    row_of = {name: i for i, name in enumerate(regions)}
+    jitter = frame.groupby(["region_name_zh", "year"]).cumcount()
+    for (_, row), offset in zip(frame.iterrows(), jitter):
+        colour = PROVINCE_COLOURS.get(row["province_code"], "#555555")
+        compared = row["status"] == "compared"
+        ax.scatter(row["year"] + 0.12 * (offset % 5) - 0.24, row_of[row["region_name_zh"]], s=40,
+                   marker="o" if compared else shape[row["reason_code"]], edgecolor=colour,
+                   facecolor=colour if compared else "white", linewidth=1.3, zorder=3)
+    years = sorted(frame["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlim(years[0] - 0.7, years[-1] + 0.7)
+    ax.set_yticks(range(len(regions)), regions)
+    ax.invert_yaxis()
+    ax.grid(axis="y", color="#eeeeee")
+    ax.set_title(title, loc="left", fontsize=11)
+    handles = [Line2D([], [], marker="o", linestyle="", color=c, label=name)
+               for name, c in (("湖北 Hubei", PROVINCE_COLOURS["420000"]), ("湖南 Hunan", PROVINCE_COLOURS["430000"]))]
+    handles.append(Line2D([], [], marker="o", linestyle="", color="#555555", label="filled: compared 可比"))
+    handles += [Line2D([], [], marker=shape[c], linestyle="", markerfacecolor="white", markeredgecolor="#555555",
+                       label=f"hollow: {reasons.get(c, c)}") for c in codes]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.08 - 0.6 / max(len(regions), 1)),
+              fontsize=9, frameon=False, ncol=1)
+    return ax
