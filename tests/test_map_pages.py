@@ -156,6 +156,6 @@ def test_the_takeaway_is_composed_from_the_mapped_values():
     ranked = maps.map_values(DATA, "gang_crime_assets_seized", "county")
     sentence = maps.map_takeaway(DATA, ranked, "gang_crime_assets_seized", "county")
     # 黄梅 and 桃源: two counties, ranked; 黄梅's figure is a lower bound (余), so no difference
-    assert "ranked" in sentence and "黄梅 877,276" in sentence and "not a difference" in sentence
+    assert "ranked" in sentence and "黄梅县 877,276" in sentence and "not a difference" in sentence
     empty = maps.map_values(DATA, "no_such_key", "county")
     assert "nothing to map" in maps.map_takeaway(DATA, empty, "no_such_key", "county")
