@@ -55,6 +55,7 @@ REASON_LABELS = {
     "no_base": "a change whose base period the text does not give",
     "sub_year_window": "a flow over less than a year: never annualized, compared only with the same kind of window",
     "survey_unknown": "a survey result whose survey is not recorded",
+    "earlier_snapshot": "an earlier snapshot of a cumulative total a later one carries on: one series, not a flow of its own",
     "measure_rank": "a place in one ranking",
     "measure_score": "a survey score, comparable only within its own survey",
 }
