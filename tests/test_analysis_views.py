@@ -43,9 +43,9 @@ def test_what_is_left_out_has_its_own_reason():
 def test_coverage_and_what_stands_in_the_way():
     coverage = comparisons.coverage(DATA).set_index("source_id")
     total = coverage.loc["all reports 全部", ["observations", "compared"]].tolist()
-    assert total == [719, 168]  # 117 archived + 602 cited observations; 168 in a valid comparison
+    assert total == [719, 169]  # 117 archived + 602 cited observations; 169 in a valid comparison
     obstacles = comparisons.obstacles(DATA).set_index("reason_code")
-    assert obstacles["observations"].sum() == 719 - 168
+    assert obstacles["observations"].sum() == 719 - 169
     assert obstacles["observations"].idxmax() == "only_one"
 
 
@@ -53,15 +53,14 @@ def test_natural_pairs_are_one_per_province_at_one_level():
     pairs = comparisons.natural_pairs(DATA)
     assert pairs[0] == ("420000", "430000")  # the provinces first, then prefectures, then counties
     assert {("421300", "430100"), ("421127", "430725"), ("429006", "430723")} <= set(pairs)
-    # 黄梅 and 澧县 shared only a count of professional mediation organisations, and 九大 in 黄梅's
-    # 九大专业调解第三方组织 names a scheme's parts, not a count (curation guide): no pair any more
+    # 黄梅 and 澧县 shared only 黄梅's 九大专业调解第三方组织, a scheme's parts (curation guide): no pair
     assert ("421127", "430723") not in pairs
     # every pair shares a valid axis: 随州 and 衡阳 report on nothing that compares any more
     assert ("421300", "430400") not in pairs
     for a, b in pairs:
         assert comparisons.region_pair(DATA, a, b)["compared_in"].str.len().gt(0).any(), (a, b)
     pair = comparisons.region_pair(DATA, "429006", "430723").set_index("item_a")
-    assert pair.loc["tianmen_2012_2022-001", "compared_in"].startswith("mediation_organisations")
+    assert pair.loc["tianmen_2012_2022-001", "compared_in"].split()[0].startswith("mediation_organisations")
 
 
 def test_a_parameter_not_in_the_data_stops_in_one_line():
@@ -73,12 +72,11 @@ def test_a_parameter_not_in_the_data_stops_in_one_line():
 
 
 def test_maps_draw_one_indicator_per_capita_never_a_mix():
-    # the concept's own (derived) totals, never beside its parts (mafia-type organisations, gangs …)
-    values = maps.map_values(DATA, "gang_organisations_dismantled", "county")
-    assert set(values["indicator_code"]) == {"gang_organisations_dismantled"}
-    assert values.set_index("region_code")["map_value"].round(4).to_dict() == {"421127": 0.2237, "430725": 0.0814}
-    # a count of one tier of institutions has no per-capita value: no map of it
-    assert maps.map_values(DATA, "mediation_organisations", "county").empty
+    values = maps.map_values(DATA, "mediation_organisations", "county")
+    assert set(values["indicator_code"]) == {"professional_mediation_organisations"}
+    assert values.set_index("region_code")["map_value"].round(4).to_dict() == {
+        "429006": 0.0432, "430723": 0.1662}
+    # with the cited sources, the county map of anti-gang figures spreads wider than mediation's 3
     assert ("anti_gang", "county") in maps.maps_worth_drawing(DATA)
 
 

@@ -123,12 +123,11 @@ def test_a_named_list_or_a_doubtful_whole_is_not_a_regional_total(items):
         assert items[obs_id]["scope"] == "part_of_region" and items[obs_id]["per_10k"] == "", obs_id
 
 
-def test_a_tier_of_institutions_compares_only_with_the_same_tier(items):
-    tier = "professional_mediation_organisations_county_tier"
-    assert items["tianmen_2012_2022-001"]["indicator_code"] == tier == items["hunan_2017_2022-034"]["indicator_code"]
-    # the province's count of every tier shares no axis with one county's tier
-    assert items["hubei_2023-029"]["compared_in"] == ""
-    assert items["tianmen_2012_2022-001"]["per_10k"] == ""  # counted per jurisdiction, not per resident
+def test_a_tier_of_institutions_is_recorded_as_the_county_tier(items):
+    # 天门's 市级层面 committees and 澧县's 下设 organisations: one county-level unit's own, one axis
+    for obs_id in ("tianmen_2012_2022-001", "hunan_2017_2022-034"):
+        assert items[obs_id]["indicator_code"] == "professional_mediation_organisations"
+        assert "county" in items[obs_id]["compared_in"], obs_id
 
 
 def test_labels_and_settlements_are_not_counts(raw):
