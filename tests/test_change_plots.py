@@ -74,3 +74,39 @@ def test_zero_claims_are_labelled_by_place_not_by_id():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert not any(item in label for label in labels for item in claims["item_id"])
     assert any("黄梅县" in label for label in labels)
+
+
+# --- the region-pair page ---------------------------------------------------------------------------
+
+def test_a_qualifier_is_shown_in_words_beside_its_number():
+    assert comparisons.stated(98, "more_than", unit="%") == "98% 以上 / more than"
+    assert comparisons.stated(98.76, "exact", unit="%") == "98.76%"
+    assert comparisons.stated(200, "range", 300) == "200–300"
+    assert comparisons.stated(1000, "nearly") == "1,000 近 / nearly"
+    pair = comparisons.region_pair(DATA, "420000", "430000")
+    security = pair[pair["stated_a"].str.startswith("98% 以上")]  # Hubei's 98%以上 beside Hunan's 98.76
+    assert len(security) and not security["stated_a"].str.startswith("98.0").any()
+
+
+def test_a_period_total_and_a_per_year_value_say_which_is_which():
+    pair = comparisons.region_pair(DATA, "420000", "430000").set_index(["item_a", "item_b"])
+    row = pair.loc[("hubei_2023-017", "hn_prov_2016_2021-003")]  # 60万余 in 2023; 157.7万 over five years
+    assert row["stated_b"] == "1,577,000 (期间合计 total over 2016-11/2021-11-25)"
+    assert row["per_year_b"] == "311,000 每年 per year"  # three significant digits, said to be per year
+    assert row["stated_a"].startswith("600,000 以上 / more than (期间合计")
+
+
+def test_the_compared_pair_is_highlighted_with_place_names():
+    axis = next(a for a in comparisons.axes(DATA, region_codes=["420000", "430000"])
+                if a.kind == "annual_per_10k" and {"420000", "430000"} <= set(a.rows["region_code"])
+                and a.rows["region_code"].nunique() > 2)
+    names = DATA.regions.set_index("region_code")["name_zh"].to_dict()
+    fig = plots.pair_axis_chart(axis, ("420000", "430000"), names, "What the chart shows: a test")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert not any(i in label for label in labels for i in axis.rows["item_id"])
+    bold = {t.get_text().split(" · ")[0] for t in ax.get_yticklabels() if t.get_fontweight() == "bold"}
+    assert bold == {"▶ 湖北省", "▶ 湖南省"}
+    grey = [p for p in ax.patches if matplotlib.colors.to_hex(p.get_edgecolor()) == "#b8b8b8"]
+    assert len(grey) == sum(~axis.rows["region_code"].isin(["420000", "430000"]))
+    assert "What the chart shows: a test" in texts(fig)

@@ -439,6 +439,43 @@ def streak_timeline(claims, caption_text: str = "", ax=None):
     return ax
 
 
+def pair_axis_chart(axis, pair: tuple[str, str], names: dict[str, str], caption_text: str):
+    """One shared axis of a region-pair page: a year-on-year axis as :func:`year_on_year_panel`,
+    any other as :func:`interval_chart` with place names (and the period) as labels, never ids;
+    the two compared regions highlighted (their labels bold, the other regions' bars faded),
+    ``caption_text`` under the figure. ``axis`` is a ``comparisons.Axis``; ``names`` maps a
+    region code to its name. Returns the figure."""
+    plt = _pyplot()
+    rows = axis.rows.reset_index(drop=True)
+    if axis.kind == "change_year_on_year":
+        ax = year_on_year_panel(rows, axis.title, axis.unit_label)
+        for text in ax.texts:
+            if text.get_text() in {names[c] for c in pair}:
+                text.set_fontweight("bold")
+    else:
+        rows = rows.assign(place=[f"{'▶ ' if r.region_code in pair else ''}{r.region_name_zh} · {r.period_label}"
+                                  + (" (sum 合计)" if r.is_derived_total else "") for r in rows.itertuples()])
+        ax = interval_chart(rows, axis.value_column, "place", axis.title, axis.unit_label, axis.low_column,
+                            axis.high_column)
+        ours = [code in pair for code in rows["region_code"]]
+        for patch in ax.patches:
+            row = int(round(patch.get_y() + patch.get_height() / 2))
+            if not 0 <= row < len(rows):
+                continue
+            hollow = tuple(patch.get_facecolor()[:3]) == (1.0, 1.0, 1.0)  # a bound or "about": kept open
+            colour = (PROVINCE_COLOURS.get(rows["region_code"][row][:2] + "0000", "#3b6ea5") if ours[row]
+                      else "#b8b8b8")
+            patch.set_edgecolor(colour)
+            patch.set_facecolor("white" if hollow else colour)
+        for label, mine in zip(ax.get_yticklabels(), ours):
+            label.set_fontweight("bold" if mine else "normal")
+            label.set_color("#111111" if mine else "#777777")
+    figure = ax.figure
+    figure.tight_layout()
+    _figure_caption(figure, caption_text)
+    return figure
+
+
 def period_timeline(sources, ax=None):
     """One horizontal line per report, from the start to the end of the period it covers."""
     import pandas as pd
