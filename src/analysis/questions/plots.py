@@ -442,16 +442,17 @@ def streak_timeline(claims, caption_text: str = "", ax=None):
 def pair_axis_chart(axis, pair: tuple[str, str], names: dict[str, str], caption_text: str):
     """One shared axis of a region-pair page: a year-on-year axis as :func:`year_on_year_panel`,
     any other as :func:`interval_chart` with place names (and the period) as labels, never ids;
-    the two compared regions highlighted (their labels bold, the other regions' bars faded),
+    the two compared regions highlighted (marked ▶ in dark type, in their province's colour; the
+    other regions' bars and labels grey),
     ``caption_text`` under the figure. ``axis`` is a ``comparisons.Axis``; ``names`` maps a
     region code to its name. Returns the figure."""
     plt = _pyplot()
     rows = axis.rows.reset_index(drop=True)
     if axis.kind == "change_year_on_year":
         ax = year_on_year_panel(rows, axis.title, axis.unit_label)
-        for text in ax.texts:
+        for text in ax.texts:  # the pair's labels marked (the CJK font has no bold weight)
             if text.get_text() in {names[c] for c in pair}:
-                text.set_fontweight("bold")
+                text.set_text(f"▶ {text.get_text()}")
     else:
         rows = rows.assign(place=[f"{'▶ ' if r.region_code in pair else ''}{r.region_name_zh} · {r.period_label}"
                                   + (" (sum 合计)" if r.is_derived_total else "") for r in rows.itertuples()])
@@ -467,9 +468,8 @@ def pair_axis_chart(axis, pair: tuple[str, str], names: dict[str, str], caption_
                       else "#b8b8b8")
             patch.set_edgecolor(colour)
             patch.set_facecolor("white" if hollow else colour)
-        for label, mine in zip(ax.get_yticklabels(), ours):
-            label.set_fontweight("bold" if mine else "normal")
-            label.set_color("#111111" if mine else "#777777")
+        for label, mine in zip(ax.get_yticklabels(), ours):  # marked ▶ and dark; others grey
+            label.set_color("#111111" if mine else "#888888")
     figure = ax.figure
     figure.tight_layout()
     _figure_caption(figure, caption_text)
