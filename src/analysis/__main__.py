@@ -267,18 +267,22 @@ def _notebook_command(args) -> int:
         build_site(args.out or SITE_DIR)
     else:
         from .questions import dataset
-        from .publish.runs import RunList, makefile_fragment, missing_runs, write_runs
+        from .publish.runs import RunList, makefile_fragment, missing_runs, stale_runs, write_runs
 
         listed = _load_runs()
         if args.update or args.check:
-            missing = missing_runs(listed, dataset.load())
-            if args.update and missing:
-                write_runs(RunList(listed.notebooks, listed.runs + missing))
-                print(f"added {len(missing)} run(s) to notebooks/runs.yaml")
-            elif args.check and missing:
-                print("notebooks/runs.yaml lacks runs the data call for (run "
-                      "`python -m analysis runs --update`):\n" +
-                      "\n".join(f"  {run.run_id}" for run in missing), file=sys.stderr)
+            data = dataset.load()
+            missing, stale = missing_runs(listed, data), stale_runs(listed, data)
+            if args.update and (missing or stale):
+                kept = [run for run in listed.runs if run not in stale]
+                write_runs(RunList(listed.notebooks, kept + missing))
+                print(f"added {len(missing)} run(s) to notebooks/runs.yaml, dropped {len(stale)} region "
+                      "pair(s) that no longer share an axis")
+            elif args.check and (missing or stale):
+                print("notebooks/runs.yaml lacks runs the data call for, or lists region pairs that "
+                      "share no axis (run `python -m analysis runs --update`):\n" +
+                      "\n".join([f"  missing {run.run_id}" for run in missing]
+                                + [f"  no shared axis {run.run_id}" for run in stale]), file=sys.stderr)
                 return 1
         if args.makefile:
             args.makefile.parent.mkdir(parents=True, exist_ok=True)

@@ -333,6 +333,29 @@ def derived_totals(items: list[Item], sums: dict[str, list[str]]) -> list[Item]:
 
 # --- which comparisons an item may enter ----------------------------------------------------------
 
+def earlier_snapshots(items: list[Item]) -> dict[str, str]:
+    """Cumulative snapshots of one campaign ("since January 2018, as of April 2019" and "… as of
+    May 2019") are one series, not independent flows (docs/curation_guide.md, "Cumulative
+    snapshots"): of the region-wide flows of one indicator in one region whose periods overlap,
+    only the one that ends last (then the longest, then the first id) is compared. Returns each
+    earlier snapshot's item_id → the item_id of the snapshot that supersedes it."""
+    by_key: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in items:
+        if item.measure == "flow_count" and item.scope == "region_total":
+            by_key[(item.indicator_code, item.region_code)].append(item)
+    superseded: dict[str, str] = {}
+    for flows in by_key.values():
+        latest_first = sorted(flows, key=lambda i: (-i.period[1].toordinal(), i.period[0], i.item_id))
+        kept: list[Item] = []
+        for item in latest_first:
+            later = next((k for k in kept if item.period[0] <= k.period[1] and k.period[0] <= item.period[1]), None)
+            if later is None:
+                kept.append(item)
+            else:
+                superseded[item.item_id] = later.item_id
+    return superseded
+
+
 def eligibility(item: Item, review_years: Decimal) -> tuple[str, str, str]:
     """(quantity, "", "") for an item that may be compared, or ("", reason code, reason)."""
     if item.scope != "region_total":
@@ -457,9 +480,15 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     jurisdictions = jurisdiction_counts(tables["census_2020"])
     out = Comparisons()
     grouped: dict[tuple, list[Item]] = defaultdict(list)
+    superseded = earlier_snapshots(items)
     for item in items:
         source_id = item.obs_ids[0].rpartition("-")[0]
         quantity, reason_code, reason = eligibility(item, review_years[source_id])
+        if quantity and item.item_id in superseded:
+            quantity, reason_code = "", "earlier_snapshot"
+            reason = (f"an earlier snapshot of a cumulative total that {superseded[item.item_id]} (over a "
+                      "period overlapping this one, ending later) carries on: one series, not an "
+                      "independent flow")
         row = _item_row(item, quantity, reason, links, populations, per_capita, references,
                         counted, jurisdictions)
         row["reason_code"] = reason_code

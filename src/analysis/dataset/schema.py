@@ -836,12 +836,12 @@ COMPARISONS = Table(
         field("reason_code", "string",
               "The kind of reason: scope_single_instance, scope_part_of_region, scope_typical_unit, "
               "measure_<measure>, no_base, assumed_period, sub_year_window, survey_unknown, "
-              "tier_unstated "
+              "tier_unstated, earlier_snapshot "
               "(excluded); only_one, other_base, other_level, narrower, broader, proxy (alone).",
               enum=["", "scope_single_instance", "scope_part_of_region", "scope_typical_unit",
                     "measure_change_unspecified", "measure_document_attribute", "measure_standard",
                     "measure_target", "measure_duration", "measure_rank", "measure_score", "no_base",
-                    "assumed_period", "sub_year_window", "survey_unknown", "tier_unstated", "only_one",
+                    "assumed_period", "sub_year_window", "survey_unknown", "tier_unstated", "earlier_snapshot", "only_one",
                     "other_base", "other_level", "narrower", "broader", "proxy"]),
         field("reason", "string", "Why it is alone or excluded, specifically."),
         field("compared_in", "string", "The valid groups it enters, itself or through a total "

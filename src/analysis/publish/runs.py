@@ -6,8 +6,9 @@ region profile for every region with observations; a comparison for every theme 
 observations; per-capita maps where a concept has values for five units of a level (and, for a
 level without one, a page whose values are a ranked chart: ``maps.maps_worth_drawing``); the
 discourse and the change-over-time notebooks; a side-by-side page for every natural pair of
-regions (same level, one in each province, reporting on a common concept). ``--check`` (run by the
-tests) fails when a required run is missing.
+regions (same level, one in each province, sharing at least one valid axis). ``--check`` (run by
+the tests) fails when a required run is missing, or when a listed region pair no longer shares an
+axis (its page would be empty); ``--update`` then drops it.
 
 Every command that reads the list (``runs --check``, ``runs --makefile`` which Make calls before
 any run, ``execute``, ``site``) refuses, in one line, a parameter that the run's notebook does not
@@ -165,6 +166,17 @@ def required_runs(data) -> list[Run]:
 def missing_runs(listed: RunList, data) -> list[Run]:
     have = set(listed.by_id())
     return [run for run in required_runs(data) if run.run_id not in have]
+
+
+def stale_runs(listed: RunList, data) -> list[Run]:
+    """Listed region-pair runs whose two regions no longer share a valid axis (the data changed
+    under them): their page would be empty, so ``--check`` refuses them and ``--update`` drops
+    them. Other runs added by hand are kept."""
+    from ..questions import comparisons  # pandas: not needed to execute a run
+
+    pairs = set(comparisons.natural_pairs(data))
+    return [run for run in listed.runs if run.notebook == "07_region_pair"
+            and (run.parameters.get("region_a"), run.parameters.get("region_b")) not in pairs]
 
 
 def write_runs(run_list: RunList, path: Path = RUNS_FILE) -> None:

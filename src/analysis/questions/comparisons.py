@@ -14,6 +14,7 @@ import pandas as pd
 
 from .dataset import Dataset, bilingual
 from .parameters import ParameterError
+from .plots import format_value
 
 # What is drawn for each kind of group: the value, its interval's ends, the axis label.
 KIND_COLUMNS = {
@@ -66,6 +67,7 @@ REASON_LABELS = {
     "no_base": "a change whose base period the text does not give",
     "sub_year_window": "a flow over less than a year: never annualized, compared only with the same kind of window",
     "survey_unknown": "a survey result whose survey is not recorded",
+    "earlier_snapshot": "an earlier snapshot of a cumulative total a later one carries on: one series, not a flow of its own",
     "measure_rank": "a place in one ranking",
     "measure_score": "a survey score, comparable only within its own survey",
     "tier_unstated": "a stock of institutions whose tier the text does not state",
@@ -306,9 +308,61 @@ def zero_claims(data: Dataset) -> pd.DataFrame:
     return items.sort_values(["region_level", "region_code", "period_start", "indicator_code"]).reset_index(drop=True)
 
 
+# How a qualifier reads beside its number (data/raw/qualifiers.csv), in Chinese and English.
+QUALIFIER_WORDS = {"more_than": "以上 / more than", "nearly": "近 / nearly", "about": "约 / about",
+                   "at_least": "至少 / at least"}
+
+
+def stated(value, qualifier: str, value_high=None, unit: str = "") -> str:
+    """A value as the report states it, its qualifier in words: 98 with more_than → '98 以上 / more
+    than'; a range → '200–300'; exact → '98.76'. ``unit`` is appended ('%' for percents)."""
+    if qualifier == "range" and value_high is not None and not pd.isna(value_high):
+        text = f"{format_value(value)}–{format_value(value_high)}{unit}"
+    else:
+        text = f"{format_value(value)}{unit}"
+        if qualifier in QUALIFIER_WORDS:
+            text += f" {QUALIFIER_WORDS[qualifier]}"
+    return text
+
+
+def _as_stated(item) -> str:
+    """The value as stated and what it is: a period total, a count at a date, a rate."""
+    percent = "%" if item.unit == "percent" else ""
+    text = stated(item.value, item.qualifier, item.value_high if item.qualifier == "range" else None, percent)
+    if item.measure == "flow_count":
+        return f"{text} (期间合计 total over {item.period_label})"
+    if item.measure == "stock_count":
+        return f"{text} (时点 at {item.period_label})"
+    return f"{text} ({item.period_label})"
+
+
+def _per_year(item) -> str:
+    """The annual rate the build derived from a period total, said to be one ('' for others)."""
+    if item.measure != "flow_count" or pd.isna(item.annual_value) or item.annual_value == "":
+        return ""
+    qualifier = qualifier_of_interval(item.annual_low, item.annual_high)
+    # a derived rate to three significant digits: its further digits are the division's, not the report's
+    return f"{stated(float(f'{float(item.annual_value):.3g}'), qualifier)} 每年 per year"
+
+
+def qualifier_of_interval(low, high) -> str:
+    """exact (equal ends), more_than (no upper end), nearly (no lower end), about (neither)."""
+    low_missing, high_missing = pd.isna(low) or low == "", pd.isna(high) or high == ""
+    if low_missing and high_missing:
+        return "about"
+    if high_missing:
+        return "more_than"
+    if low_missing:
+        return "nearly"
+    return "exact" if float(low) == float(high) else "range"
+
+
 def region_pair(data: Dataset, region_a: str, region_b: str) -> pd.DataFrame:
     """Every concept (or indicator) both regions report on, their items side by side, and whether
-    they share an axis (the group) or why not."""
+    they share an axis (the group) or why not. ``stated_a``/``stated_b`` give each value as the
+    report states it, qualifier in words (98 以上 / more than) and whether it is a total over its
+    period, a count at a date or a rate; ``per_year_a``/``per_year_b`` the annual rate derived from
+    a period total, labelled as one."""
     items = labelled(data)
     items = items[~items["is_derived_total"] | (items["compared_in"] != "")]
     a, b = items[items["region_code"] == region_a], items[items["region_code"] == region_b]
@@ -323,14 +377,17 @@ def region_pair(data: Dataset, region_a: str, region_b: str) -> pd.DataFrame:
                 together = sorted(groups_of.get(left.item_id, set()) & groups_of.get(right.item_id, set()))
                 rows.append({
                     "concept": left.key_name, "item_a": left.item_id, "value_a": left.value,
+                    "stated_a": _as_stated(left), "per_year_a": _per_year(left),
                     "period_a": left.period_label, "per_10k_a": left.per_10k,
-                    "item_b": right.item_id, "value_b": right.value, "period_b": right.period_label,
+                    "item_b": right.item_id, "value_b": right.value, "stated_b": _as_stated(right),
+                    "per_year_b": _per_year(right), "period_b": right.period_label,
                     "per_10k_b": right.per_10k,
                     "compared_in": " ".join(together),
                     "caveat": "" if together else _pair_caveat(left, right),
                 })
-    return pd.DataFrame(rows, columns=["concept", "item_a", "value_a", "period_a", "per_10k_a", "item_b",
-                                       "value_b", "period_b", "per_10k_b", "compared_in", "caveat"])
+    return pd.DataFrame(rows, columns=["concept", "item_a", "value_a", "stated_a", "per_year_a", "period_a",
+                                       "per_10k_a", "item_b", "value_b", "stated_b", "per_year_b", "period_b",
+                                       "per_10k_b", "compared_in", "caveat"])
 
 
 def _pair_caveat(left, right) -> str:

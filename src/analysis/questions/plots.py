@@ -261,68 +261,255 @@ def year_on_year_panel(frame, title: str, unit_label: str, note: str = "", ax=No
     return ax
 
 
-def change_slopes(changes):
-    """Each relative change as a line from the middle of its base period (index 100) to the middle
-    of its period (100 + the change), one panel per concept, so that changes over spans of
-    different length and from different bases are seen as what they are. Each end names the
-    region and the obs_id."""
+def _province_handles(hollow_note: bool = True) -> list:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", linestyle="-", color=c, label=name)
+               for name, c in (("湖北 Hubei", PROVINCE_COLOURS["420000"]), ("湖南 Hunan", PROVINCE_COLOURS["430000"]))]
+    if hollow_note:
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#555555",
+                              color="#555555", label="空心 hollow: cited 引用"))
+    return handles
+
+
+def _year_axis(ax, first, last) -> None:
+    """Whole years as x tick labels (a time axis whose every panel shows its years), one tick every
+    year, or every few years so that at most about ten labels fit the width."""
+    import matplotlib.dates as mdates
     import pandas as pd
 
+    ax.set_xlim(pd.Timestamp(f"{first.year}-01-01"), pd.Timestamp(f"{last.year + 1}-06-30"))
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, -(-(last.year - first.year + 2) // 10))))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.tick_params(axis="x", labelbottom=True)
+
+
+# Marker shapes that tell the indicators of one concept apart (legend); beyond them, "o".
+_INDICATOR_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "*", "p"]
+
+
+def year_on_year_grid(axes, caption_text: str, columns: int = 3):
+    """The year-on-year axes (``comparisons.Axis`` of kind change_year_on_year) as a compact grid
+    of small panels, each drawn by :func:`year_on_year_panel` (the year on the x axis under every
+    panel, one series per region, coloured by province, cited figures hollow), one legend for all,
+    and ``caption_text`` under the figure. Returns the figure."""
     plt = _pyplot()
-    concepts = list(dict.fromkeys(changes["key_name"]))
-    fig, axes = plt.subplots(len(concepts), 1, figsize=(9, 1.9 * len(concepts) + 0.6), sharex=True,
-                             squeeze=False)
+    rows = -(-len(axes) // columns)
+    fig, grid = plt.subplots(rows, columns, figsize=(11, 2.7 * rows + 1.1), squeeze=False)
+    for ax, axis in zip(grid.flat, axes):
+        year_on_year_panel(axis.rows, fill(axis.title.replace(" · 同比 year on year", ""), 38), "", ax=ax)
+        ax.get_legend().remove()
+        ax.title.set_fontsize(8.5)
+        ax.tick_params(labelsize=8)
+    for ax in list(grid.flat)[len(axes):]:
+        ax.set_axis_off()
+    fig.supylabel("同比变化(%) year-on-year change, %", fontsize=9)
+    fig.suptitle("同比变化:各地各年 Year-on-year changes of a calendar year, by region and year",
+                 x=0.01, ha="left", fontsize=11)
+    fig.legend(handles=_province_handles(), loc="upper right", ncol=3, fontsize=8.5, frameon=False)
+    fig.tight_layout(rect=(0.02, 0, 1, 1 - 0.45 / fig.get_figheight()))
+    caption(fig, caption_text, width=115)
+    return fig
+
+
+def change_slopes(changes, title: str, caption_text: str):
+    """The relative changes of one concept, each a line from the middle of its base period (index
+    100) to the middle of its period (100 + the change), so that changes over spans of different
+    length and from different bases are seen as what they are: coloured by province, hollow when
+    cited, the marker naming the indicator (legend), the end labelled with the place and the change.
+    Years under the panel; ``caption_text`` under the figure. Returns the figure."""
+    import matplotlib.dates as mdates
+    import pandas as pd
+    from matplotlib.lines import Line2D
+
+    plt = _pyplot()
+    indicators = list(dict.fromkeys(changes["indicator_name"]))
+    fig, ax = plt.subplots(figsize=(10, 3.4 + 0.06 * len(changes) + 0.22 * ((len(indicators) + 1) // 2)))
 
     def middle(start, end):
         start, end = pd.Timestamp(start), pd.Timestamp(end)
         return start + (end - start) / 2
 
-    for ax, concept in zip(axes[:, 0], concepts):
-        rows = changes[changes["key_name"] == concept]
-        for row in rows.itertuples():
-            level = 100 + float(row.value)
-            end = middle(row.period_start, row.period_end)
-            ax.plot([middle(row.base_period_start, row.base_period_end), end], [100, level],
-                    color="#3b6ea5", marker="o", linewidth=1.6)
-            ax.annotate(f"{row.region_name_zh} {format_value(row.value)}% · {row.item_id}", (end, level),
-                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=8)
-        ax.axhline(100, color="#888888", linewidth=0.8)
-        ax.set_title(concept, loc="left", fontsize=9)
-        ax.margins(y=0.35)
-    axes[-1, 0].set_xlim(pd.Timestamp("2016-01-01"), pd.Timestamp("2027-12-31"))
-    fig.supylabel("index: base period = 100 基期=100", fontsize=9)
-    fig.suptitle("相对变化:从基期到报告期 Relative changes, from the base period to the period",
-                 x=0.01, ha="left", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
-    return axes[:, 0]
+    marker = {name: _INDICATOR_MARKERS[i % len(_INDICATOR_MARKERS)] for i, name in enumerate(indicators)}
+    anchors, texts = [], []
+    for row in changes.itertuples():
+        colour = PROVINCE_COLOURS.get(row.province_code, "#555555")
+        start, end = middle(row.base_period_start, row.base_period_end), middle(row.period_start, row.period_end)
+        level = 100 + float(row.value)
+        ax.plot([start, end], [100, level], color=colour, linewidth=1.4, alpha=0.8)
+        ax.scatter([end], [level], marker=marker[row.indicator_name], s=42, zorder=3, edgecolor=colour,
+                   facecolor="white" if row.evidence_kind == "cited" else colour, linewidth=1.4)
+        anchors.append((end, level))
+        texts.append(f"{row.region_name_zh} {format_value(row.value)}%")
+    ax.axhline(100, color="#888888", linewidth=0.8)
+    starts = pd.to_datetime(changes["base_period_start"])
+    ends = pd.to_datetime(changes["period_end"])
+    _year_axis(ax, starts.min(), ends.max())
+    ax.margins(y=0.25)
+    ax.set_ylabel("基期=100 base period = 100", fontsize=9)
+    ax.set_title(title, loc="left", fontsize=11)
+    handles = [Line2D([], [], marker=marker[name], linestyle="", color="#555555", label=fill(name, 60))
+               for name in indicators]
+    # which indicator each marker is, under the panel; the provinces inside it
+    fig.legend(handles=handles, fontsize=8, frameon=False, loc="lower left", ncol=2,
+               bbox_to_anchor=(0.0, 0.0), title="指标 indicator", title_fontsize=8, alignment="left")
+    ax.legend(handles=_province_handles(), fontsize=8, frameon=False, loc="lower left")
+    _end_labels(ax, [(mdates.date2num(x), y) for x, y in anchors], texts)
+    legend_height = (0.35 + 0.2 * ((len(indicators) + 1) // 2)) / fig.get_figheight()
+    fig.tight_layout(rect=(0, legend_height, 1, 1))
+    caption(fig, caption_text, width=115)
+    return fig
 
 
-def streak_timeline(claims, ax=None):
+def _end_labels(ax, anchors, texts, fontsize: float = 8) -> None:
+    """Labels to the right of their points (never over the marker), each moved up or down to the
+    nearest place free of the labels already placed (in screen space), with a leader line when
+    moved."""
+    figure = ax.figure
+    figure.canvas.draw()  # fixes the limits, so that data map to screen coordinates
+    scale = figure.dpi / 72
+    height = fontsize * 1.3 * scale
+    placed = []
+    for (x, y), text in sorted(zip(anchors, texts), key=lambda a: (-a[0][1], a[0][0])):
+        sx, sy = ax.transData.transform((x, y))
+        width = len(text) * fontsize * 0.62 * scale
+        left = sx + 6 * scale
+        for step in [0] + [s * k for k in range(1, 30) for s in (-1, 1)]:
+            cy = sy + step * height * 0.55
+            if not any(left < b[2] and b[0] < left + width and abs(cy - b[1]) < height for b in placed):
+                break
+        placed.append((left, cy, left + width))
+        dy = (cy - sy) / scale
+        ax.annotate(text, (x, y), xytext=(6, dy), textcoords="offset points", ha="left", va="center",
+                    fontsize=fontsize, arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.5} if dy else None)
+
+
+def change_singles(changes, caption_text: str):
+    """Relative changes that are each the only one of their concept: one bar each (a fall to the
+    left), labelled with the concept, place and span (base → period), coloured by province, hollow
+    when cited. Returns the figure."""
+    plt = _pyplot()
+    changes = changes.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(10, 0.42 * len(changes) + 1.6))
+    for y, row in changes.iterrows():
+        colour = PROVINCE_COLOURS.get(row["province_code"], "#555555")
+        cited = row["evidence_kind"] == "cited"
+        ax.barh(y, float(row["value"]), color="white" if cited else colour, edgecolor=colour, linewidth=1.2)
+        ax.annotate(f"{format_value(row['value'])}%", (float(row["value"]), y), xytext=(4 if row["value"] >= 0 else -4, 0),
+                    textcoords="offset points", va="center", ha="left" if row["value"] >= 0 else "right", fontsize=8)
+    labels = [f"{fill(r.key_name, 60)}\n{r.region_name_zh} · {r.base_period} → {r.period_label}"
+              for r in changes.itertuples()]
+    ax.set_yticks(range(len(changes)), labels, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.margins(x=0.15)
+    ax.set_xlabel("相对基期变化(%) change in percent of the base")
+    ax.set_title("各自唯一的变化 Changes that are each the only one of their kind", loc="left", fontsize=11)
+    ax.legend(handles=_province_handles(), fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    caption(fig, caption_text, width=115)
+    return fig
+
+
+def series_timeline(series, title: str, caption_text: str):
+    """Within-region series: one row per indicator and region, each figure a segment over its
+    period (a point for a date), labelled with its value and qualifier, coloured by province,
+    hollow when cited; years under the panel. Values of different rows are not on one scale: the
+    label gives each. Returns the figure."""
+    import pandas as pd
+
+    plt = _pyplot()
+    keys = list(dict.fromkeys(zip(series["indicator_name"], series["region_name_zh"])))
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(keys) + 1.7))
+    qualifier_marks = {"more_than": " +", "nearly": " ≲", "about": " ~", "at_least": " ≥", "range": "…"}
+    for y, (name, place) in enumerate(keys):
+        rows = series[(series["indicator_name"] == name) & (series["region_name_zh"] == place)]
+        for k, row in enumerate(rows.sort_values("period_end").itertuples()):
+            colour = PROVINCE_COLOURS.get(row.province_code, "#555555")
+            start, end = pd.Timestamp(row.period_start), pd.Timestamp(row.period_end)
+            cited = row.evidence_kind == "cited"
+            ax.plot([start, end], [y, y], color=colour, linewidth=5, solid_capstyle="butt", alpha=0.35 if cited else 0.9)
+            ax.scatter([end], [y], s=30, zorder=3, edgecolor=colour, facecolor="white" if cited else colour)
+            # neighbouring figures of one row label above and below in turn, so that they never overlap
+            ax.annotate(format_value(row.value) + qualifier_marks.get(row.qualifier, ""), (end, y),
+                        xytext=(3, 6 if k % 2 == 0 else -6), textcoords="offset points", fontsize=7.5,
+                        color=colour, va="bottom" if k % 2 == 0 else "top")
+    ax.set_yticks(range(len(keys)), [f"{fill(n, 46)} · {p}" for n, p in keys], fontsize=7.5)
+    ax.invert_yaxis()
+    _year_axis(ax, pd.to_datetime(series["period_start"]).min(), pd.to_datetime(series["period_end"]).max())
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.legend(handles=_province_handles(), fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    caption(fig, caption_text, width=115)
+    return fig
+
+
+def streak_timeline(claims, caption_text: str = "", ax=None):
     """Zero claims as streaks: one bar per region and kind of event, from the first to the last day
-    without it, grouped by region (its level named)."""
+    without it, coloured by province (hollow when cited), labelled with the place, its level and the
+    event, and the years without it."""
     import pandas as pd
 
     plt = _pyplot()
     claims = claims.reset_index(drop=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.42 * len(claims) + 1.5))
-    colours = {"province": "#1b4f72", "prefecture": "#2e86c1", "county": "#5dade2", "township": "#a9cce3"}
+        _, ax = plt.subplots(figsize=(9, 0.27 * len(claims) + 1.6))
     for y, row in claims.iterrows():
         start, end = pd.Timestamp(row["period_start"]), pd.Timestamp(row["period_end"])
-        ax.barh(y, end - start, left=start, color=colours.get(row["region_level"], "#999999"))
-        ax.annotate(f"{format_value(row['years_without_event'])} y", (end, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8)
-    labels = [f"{r.region_name_zh} ({r.region_level}) · {r.indicator_name.split(' ')[0]} · {r.item_id}"
-              for r in claims.itertuples()]
+        colour = PROVINCE_COLOURS.get(row["province_code"], "#555555")
+        cited = row["evidence_kind"] == "cited"
+        ax.barh(y, end - start + pd.Timedelta(days=1), left=start, color="white" if cited else colour,
+                edgecolor=colour, linewidth=1.2, height=0.6)
+        ax.annotate(f"{format_value(round(float(row['years_without_event']), 2))} y" if pd.notna(row["years_without_event"]) else "",
+                    (end, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    labels = [f"{r.region_name_zh} ({r.region_level}) · {r.indicator_name.split(' ')[0]}" for r in claims.itertuples()]
     ax.set_yticks(range(len(claims)), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_title("零发生声明 Zero claims: years without the event, by region", loc="left", fontsize=11)
-    from matplotlib.patches import Patch
-
-    ax.legend(handles=[Patch(color=c, label=level) for level, c in colours.items()
-                       if level in set(claims["region_level"])], fontsize=8, loc="lower right")
-    ax.margins(x=0.12)
+    _year_axis(ax, pd.to_datetime(claims["period_start"]).min(), pd.to_datetime(claims["period_end"]).max())
+    ax.set_title("零发生声明 Zero claims: the span without the event, by region", loc="left", fontsize=11)
+    ax.legend(handles=_province_handles(), fontsize=8, loc="lower left", frameon=False)
+    ax.margins(x=0.05)
+    if caption_text:
+        ax.figure.tight_layout()
+        caption(ax.figure, caption_text, width=115)
     return ax
+
+
+def pair_axis_chart(axis, pair: tuple[str, str], names: dict[str, str], caption_text: str):
+    """One shared axis of a region-pair page: a year-on-year axis as :func:`year_on_year_panel`,
+    any other as :func:`interval_chart` with place names (and the period) as labels, never ids;
+    the two compared regions highlighted (marked ▶ in dark type, in their province's colour; the
+    other regions' bars and labels grey),
+    ``caption_text`` under the figure. ``axis`` is a ``comparisons.Axis``; ``names`` maps a
+    region code to its name. Returns the figure."""
+    plt = _pyplot()
+    rows = axis.rows.reset_index(drop=True)
+    if axis.kind == "change_year_on_year":
+        ax = year_on_year_panel(rows, axis.title, axis.unit_label)
+        for text in ax.texts:  # the pair's labels marked (the CJK font has no bold weight)
+            if text.get_text() in {names[c] for c in pair}:
+                text.set_text(f"▶ {text.get_text()}")
+    else:
+        rows = rows.assign(place=[f"{'▶ ' if r.region_code in pair else ''}{r.region_name_zh} · {r.period_label}"
+                                  + (" (sum 合计)" if r.is_derived_total else "") for r in rows.itertuples()])
+        ax = interval_chart(rows, axis.value_column, "place", axis.title, axis.unit_label, axis.low_column,
+                            axis.high_column)
+        ours = [code in pair for code in rows["region_code"]]
+        for patch in ax.patches:
+            row = int(round(patch.get_y() + patch.get_height() / 2))
+            if not 0 <= row < len(rows):
+                continue
+            hollow = tuple(patch.get_facecolor()[:3]) == (1.0, 1.0, 1.0)  # a bound or "about": kept open
+            colour = (PROVINCE_COLOURS.get(rows["region_code"][row][:2] + "0000", "#3b6ea5") if ours[row]
+                      else "#b8b8b8")
+            patch.set_edgecolor(colour)
+            patch.set_facecolor("white" if hollow else colour)
+        for label, mine in zip(ax.get_yticklabels(), ours):  # marked ▶ and dark; others grey
+            label.set_color("#111111" if mine else "#888888")
+    figure = ax.figure
+    figure.tight_layout()
+    caption(figure, caption_text, width=115)
+    return figure
 
 
 def period_timeline(sources, ax=None):
@@ -612,9 +799,10 @@ def province_legend(ax, hollow_note: bool = True, loc: str = "best") -> None:
     ax.legend(handles=handles, loc=loc, fontsize=9, frameon=False)
 
 
-def caption(fig, text: str) -> None:
-    """A caption under the figure that says what it shows, at reading size."""
-    fig.text(0.01, 0.0, fill(text, 120), ha="left", va="top", fontsize=9.5, color="#333333")
+def caption(fig, text: str, width: int = 120) -> None:
+    """A caption under the figure that says what it shows, at reading size (9.5 pt), wrapped at
+    ``width`` characters."""
+    fig.text(0.01, 0.0, fill(text, width), ha="left", va="top", fontsize=9.5, color="#333333")
 
 
 def province_dots(frame, row_column: str, title: str, xlabel: str, caption_text: str,

@@ -1,0 +1,166 @@
+"""The rows the independent review flagged (issue 14), each decided by a rule of the curation guide,
+and the checks that keep the comparison layer honest about them: a status agrees with its groups,
+cumulative snapshots of one campaign are a series, not independent flows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from analysis.config import RAW_DIR
+from analysis.dataset.periods import parse_period
+from analysis.dataset.validate import load_raw
+from conftest import read_rows
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return load_raw(RAW_DIR)
+
+
+@pytest.fixture(scope="module")
+def items(raw):
+    return {row["item_id"]: row for row in raw.comparisons.items}
+
+
+def observation(raw_rows, obs_id):
+    return next(r for r in raw_rows if r["obs_id"] == obs_id)
+
+
+# --- a status says what the groups say ----------------------------------------------------------
+
+def status_errors(items: dict[str, dict], groups: list[dict], members: list[dict]) -> list[str]:
+    """Items whose status or reason contradicts the groups they are in: compared without a valid
+    group, alone or excluded while in one, a reason on a compared item, or an 'alone' reason
+    ("no other region or period reports …") on an item that shares a valid group."""
+    valid = {g["group_id"] for g in groups if g["is_valid"] == "true"}
+    in_valid = defaultdict(set)
+    for m in members:
+        if m["group_id"] in valid:
+            in_valid[m["item_id"]].add(m["group_id"])
+    errors = []
+    for item_id, row in items.items():
+        compared = bool(row["compared_in"])
+        if row["status"] == "compared" and not (compared and in_valid[item_id] | set(row["compared_in"].split())):
+            errors.append(f"{item_id}: compared, but in no valid group")
+        if row["status"] != "compared" and compared:
+            errors.append(f"{item_id}: {row['status']} ({row['reason_code']}), yet compared in {row['compared_in']}")
+        if row["status"] == "compared" and (row["reason"] or row["reason_code"]):
+            errors.append(f"{item_id}: compared, yet carries the reason {row['reason_code']}")
+        if row["status"] != "compared" and not row["reason"]:
+            errors.append(f"{item_id}: {row['status']} without a reason")
+    return errors
+
+
+def test_every_status_agrees_with_the_groups(raw):
+    comparisons = raw.comparisons
+    items = {row["item_id"]: row for row in comparisons.items}
+    assert status_errors(items, comparisons.groups, comparisons.members) == []
+
+
+def test_an_item_alone_yet_in_a_valid_group_is_caught(items, raw):
+    # what comparisons.csv said before: 黄梅's 7 evil-force groups 'alone' (narrower) while a
+    # total derived from them shares two valid axes
+    wrong = {k: dict(v) for k, v in items.items()}
+    wrong["huangmei_2017_2021-005"].update(status="alone", reason_code="narrower",
+                                          reason="no other region or period reports it")
+    errors = status_errors(wrong, raw.comparisons.groups, raw.comparisons.members)
+    assert errors == ["huangmei_2017_2021-005: alone (narrower), yet compared in "
+                      + items["huangmei_2017_2021-005"]["compared_in"]]
+
+
+# --- cumulative snapshots of one campaign ---------------------------------------------------------
+
+def overlapping_flows_compared(items: dict[str, dict]) -> list[tuple[str, str]]:
+    """Pairs of items of one indicator and region, flows whose periods overlap, both compared."""
+    by_key = defaultdict(list)
+    for row in items.values():
+        if row["measure"] == "flow_count" and row["status"] == "compared":
+            start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
+            by_key[(row["indicator_code"], row["region_code"])].append((start, end, row["item_id"]))
+    pairs = []
+    for rows in by_key.values():
+        rows.sort()
+        for i, (start, end, a) in enumerate(rows):
+            pairs += [(a, b) for s, e, b in rows[i + 1:] if s <= end]
+    return pairs
+
+
+def test_cumulative_snapshots_are_one_series_not_independent_flows(items):
+    # 黄冈's anti-gang totals "since January 2018" as of April and as of May 2019
+    april, may = items["hb_huanggang_2019_04_gang-001"], items["hb_huanggang_2019_05_gang-001"]
+    assert (april["indicator_code"], april["region_code"]) == (may["indicator_code"], may["region_code"])
+    assert may["status"] == "compared"
+    assert april["status"] == "excluded" and april["reason_code"] == "earlier_snapshot"
+    assert "hb_huanggang_2019_05_gang-001" in april["reason"] and april["annual_value"] == ""
+    assert overlapping_flows_compared(items) == []
+
+
+def test_a_derived_total_never_sums_snapshots_of_different_dates(items):
+    for row in items.values():
+        if row["is_derived_total"] == "true":
+            ids = row["obs_ids"].split()
+            periods = {(items[i]["period_start"], items[i]["period_end"]) for i in ids if i in items}
+            assert len(periods) == 1, row["item_id"]
+
+
+# --- the rows decided -----------------------------------------------------------------------------
+
+def test_streaks_count_back_from_publication(raw):
+    # 连续5年 in an article of 2022-07-22, like 近五年来 and 3年来: one dating rule for every streak
+    rows = read_rows(RAW_DIR / "observations.csv")[1]
+    for suffix in ("004", "005", "006"):
+        row = observation(rows, f"hunan_2017_2022-{suffix}")
+        assert (row["period_start"], row["period_end"]) == ("2017-07", "2022-07-22"), suffix
+    huangmei = observation(rows, "huangmei_2017_2021-001")  # 近五年来, published 2021-11-04
+    assert (huangmei["period_start"], huangmei["period_end"]) == ("2016-11", "2021-11-04")
+
+
+def test_a_named_list_or_a_doubtful_whole_is_not_a_regional_total(items):
+    for obs_id in ("hubei_2023-028", "suizhou_2024-020"):
+        assert items[obs_id]["scope"] == "part_of_region" and items[obs_id]["per_10k"] == "", obs_id
+
+
+def test_a_tier_of_institutions_is_recorded_as_the_county_tier(items):
+    # 天门's 市级层面 committees and 澧县's 下设 organisations: one county-level unit's own, one axis
+    for obs_id in ("tianmen_2012_2022-001", "hunan_2017_2022-034"):
+        assert items[obs_id]["indicator_code"] == "professional_mediation_organisations"
+        assert "county" in items[obs_id]["compared_in"], obs_id
+
+
+def test_labels_and_settlements_are_not_counts(raw):
+    rows = read_rows(RAW_DIR / "observations.csv")[1]
+    ids = {r["obs_id"] for r in rows}
+    assert "huangmei_2017_2021-010" not in ids  # 九大: a scheme's parts
+    assert "hunan_2017_2022-023" not in ids  # 湾村33216个: the size of the place
+    exclusions = {(r["source_id"], r["mention"], r["reason"]) for r in read_rows(RAW_DIR / "exclusions.csv")[1]}
+    assert {("huangmei_2017_2021", "九", "structural_label"), ("hunan_2017_2022", "33216", "background")} <= exclusions
+
+
+def test_same_over_a_window_that_is_not_a_year_has_no_base(items):
+    assert items["hunan_2017_2022-016"]["reason_code"] == "no_base"
+
+
+# --- region pairs: only where the data give a shared axis -------------------------------------------
+
+def test_a_listed_pair_that_shares_no_axis_is_refused_and_dropped():
+    from analysis.publish.runs import Run, RunList, load_runs, missing_runs, stale_runs
+    from analysis.questions import dataset as ds
+
+    data = ds.load()
+    listed = load_runs()
+    assert stale_runs(listed, data) == [] and missing_runs(listed, data) == []
+    # 黄梅 and 澧县 shared only 黄梅's 九大 mediation 'organisations', a scheme's parts: no axis left
+    lost = Run("07_region_pair", {"region_a": "421127", "region_b": "430723"})
+    assert stale_runs(RunList(listed.notebooks, listed.runs + [lost]), data) == [lost]
+
+
+def test_no_pair_page_comes_out_empty():
+    from analysis.questions import comparisons, dataset as ds
+
+    data = ds.load()
+    for a, b in comparisons.natural_pairs(data):
+        axes = [x for x in comparisons.axes(data, region_codes=[a, b]) if {a, b} <= set(x.rows["region_code"])]
+        assert axes, (a, b)
