@@ -236,3 +236,20 @@ def test_every_table_and_chart_of_observations_says_which_figures_are_cited():
     table = views.observations_table(DATA.observations[DATA.observations["source_id"] == "hb_enshi_2025"])
     assert set(table["evidence"]) == {"引用 cited"}
     assert table["quote"].str.startswith("as printed 原样: ").all()  # the number as printed, never words
+
+
+def test_runs_sharing_a_kernel_read_the_tables_once_and_never_see_each_others_changes(tmp_path):
+    import shutil
+
+    from analysis.config import PROCESSED_DIR
+
+    for path in PROCESSED_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    first = ds.load(tmp_path)
+    first.observations.loc[0, "value"] = -1.0  # what one run does to its tables …
+    first.observations["added"] = 1
+    second = ds.load(tmp_path)  # … the next run does not see
+    assert "added" not in second.observations and second.observations.loc[0, "value"] != -1.0
+    themes = tmp_path / "themes.csv"
+    themes.write_text(themes.read_text(encoding="utf-8") + "zz_new,新,New,\n", encoding="utf-8")
+    assert "zz_new" in set(ds.load(tmp_path).themes["theme_code"])  # a changed file is read again

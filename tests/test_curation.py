@@ -60,15 +60,17 @@ def test_add_curate_validate_build_and_the_region_gets_its_notebook(raw_copy, tm
     append(raw_copy / "exclusions.csv", [{"source_id": "example_2024", "mention": "2024",
                                           "context": "2024年,示例县", "reason": "date", "note": ""}])
     append(raw_copy / "expected_counts.csv", [{"source_id": "example_2024", "observations": "4",
-                                               "mentions": "6", "excluded": "1", "compared": "3"}])
+                                               "mentions": "6", "excluded": "1", "compared": "2"}])
     # A second county with a zero-homicide claim makes 黄梅's comparable too: a reviewed change.
     edit_row(raw_copy / "expected_counts.csv", "source_id", "huangmei_2017_2021", compared="6")
 
     data = load_raw(raw_copy)
     assert len([r for r in data.tables["observations"] if r["source_id"] == "example_2024"]) == 4
     compared = data.comparisons.compared_observations
-    # zero homicides in two counties; professional mediation organisations in three (黄梅's 九大 names parts)
-    assert {"huangmei_2017_2021-001", zero["obs_id"], candidates["12"]["obs_id"]} <= compared
+    # zero homicides in two counties; the county's 12 mediation organisations (2024) are more than
+    # 12 months from every other county-tier count (2022): a stock compares only within a window
+    assert {"huangmei_2017_2021-001", zero["obs_id"]} <= compared
+    assert candidates["12"]["obs_id"] not in compared
     roles = {d.mention.text: d.role for d in data.decisions["example_2024"]}
     assert roles == {"2024": "date", "1200余": "value", "5.5%": "value", "12": "value",
                      "三": "period", "零": "value"}

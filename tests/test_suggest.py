@@ -116,7 +116,6 @@ NAMED = [
     ("全市8类刑事案件同比下降9.1%。", "9.1%", "major_criminal_cases_eight_types_change_pct"),
     ("全省八类主要刑事案件下降31.7%。", "31.7%", "major_criminal_cases_eight_types_change_pct"),
     ("全省刑事警情同比下降5%。", "5%", "criminal_police_incidents_change_pct"),
-    ("全市湾村33216个。", "33216", "natural_villages"),
     ("全省律师调解机构632个。", "632", "lawyer_mediation_organisations"),
     ("全市1273个调解组织。", "1273", "mediation_organisations"),
     ("全县未发生命案。", "未发生", "homicide_cases_zero"),

@@ -94,15 +94,28 @@ class Dataset:
         return self.text(source_id)[int(row["body_start_offset"]) : int(row["body_end_offset"])]
 
 
+TABLES = ("observations", "sources", "regions", "indicators", "themes", "measures", "units",
+          "qualifiers", "lexicon", "mentions", "exclusions", "concepts", "indicator_concepts",
+          "census_2020", "census_sources", "comparisons", "comparison_groups", "comparison_members")
+# The tables last read, by directory and each file's modification time and size: runs that share
+# a kernel (publish/execute.py) read the CSVs once. Every load returns copies, so what one run
+# changes in its tables never reaches the next.
+_READ: dict[tuple, dict[str, pd.DataFrame]] = {}
+
+
 def load(processed_dir: Path | str | None = None) -> Dataset:
-    """All processed tables; ``processed_dir`` defaults to the project's data/processed."""
+    """All processed tables; ``processed_dir`` defaults to the project's data/processed.
+
+    Raises FileNotFoundError naming a missing table. The tables are read again whenever a file's
+    modification time or size changed since the last load; otherwise copies of them are returned.
+    """
     root = Path(processed_dir) if processed_dir else PROCESSED_DIR
-    tables = {name: read_table(root / f"{name}.csv", dates=name in DATED_TABLES) for name in
-              ("observations", "sources", "regions", "indicators", "themes", "measures", "units",
-               "qualifiers", "lexicon", "mentions", "exclusions", "concepts", "indicator_concepts",
-               "census_2020", "census_sources", "comparisons", "comparison_groups",
-               "comparison_members")}
-    return Dataset(root=root, **tables)
+    paths = {name: root / f"{name}.csv" for name in TABLES}
+    key = (str(root.resolve()),) + tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths.values())
+    if key not in _READ:
+        _READ.clear()
+        _READ[key] = {name: read_table(path, dates=name in DATED_TABLES) for name, path in paths.items()}
+    return Dataset(root=root, **{name: frame.copy(deep=True) for name, frame in _READ[key].items()})
 
 
 # --- labels -------------------------------------------------------------------------------------
