@@ -52,6 +52,10 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None
 def make_corpus(root: Path, reports: int, observations: int) -> None:
     for name in VOCABULARIES:
         shutil.copy(RAW_DIR / name, root / name)
+    # the tiers of stocks by indicator; the overrides name observations of the real reports
+    with (RAW_DIR / "stock_tiers.csv").open(encoding="utf-8", newline="") as f:
+        tiers = list(csv.DictReader(f))
+    write_csv(root / "stock_tiers.csv", list(tiers[0]), [t for t in tiers if not t["obs_id"]])
     for table in EMPTY_TABLES:
         write_csv(root / table.path, table.field_names, [])
     (root / "reports").mkdir()

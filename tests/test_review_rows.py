@@ -74,18 +74,41 @@ def test_an_item_alone_yet_in_a_valid_group_is_caught(items, raw):
 # --- cumulative snapshots of one campaign ---------------------------------------------------------
 
 def overlapping_flows_compared(items: dict[str, dict]) -> list[tuple[str, str]]:
-    """Pairs of items of one indicator and region, flows whose periods overlap, both compared."""
+    """Pairs of compared region-wide flows of one indicator and region that start together (within
+    a month) and end apart: snapshots of one cumulative total, both compared."""
     by_key = defaultdict(list)
     for row in items.values():
-        if row["measure"] == "flow_count" and row["status"] == "compared":
+        if row["measure"] == "flow_count" and row["status"] == "compared" and row["scope"] == "region_total":
             start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
             by_key[(row["indicator_code"], row["region_code"])].append((start, end, row["item_id"]))
     pairs = []
     for rows in by_key.values():
-        rows.sort()
-        for i, (start, end, a) in enumerate(rows):
-            pairs += [(a, b) for s, e, b in rows[i + 1:] if s <= end]
+        for start, end, a in rows:
+            pairs += [(a, b) for s, e, b in rows if e > end and abs((s - start).days) <= 31]
     return pairs
+
+
+def test_snapshots_start_together_and_end_apart():
+    from decimal import Decimal
+
+    from analysis.dataset.compare import Item, earlier_snapshots
+
+    def flow(item_id, start, end):
+        return Item(item_id=item_id, obs_ids=(item_id,), indicator_code="gangs", measure="flow_count",
+                    unit="organisations", region_code="421100", region_level="prefecture",
+                    period_start=start, period_end=end, period_basis="stated", scope="region_total",
+                    value=Decimal(1), low=Decimal(1), high=Decimal(1), qualifier="exact")
+
+    april = flow("april", "2018-01-23", "2019-04-30")
+    may = flow("may", "2018-01", "2019-05-30")  # the campaign's start dated three weeks apart
+    assert earlier_snapshots([april, may]) == {"april": "may"}
+    # two reports of one year's figure: not snapshots of each other, both compared
+    assert earlier_snapshots([flow("a", "2019", "2019"), flow("b", "2019", "2019")]) == {}
+    # a year inside a five-year total starts apart from it: not a snapshot
+    assert earlier_snapshots([flow("year", "2019", "2019"), flow("five", "2017", "2021")]) == {}
+    # three snapshots: both earlier ones point to the latest
+    june = flow("june", "2018-01-01", "2019-06-30")
+    assert earlier_snapshots([april, may, june]) == {"april": "june", "may": "june"}
 
 
 def test_cumulative_snapshots_are_one_series_not_independent_flows(items):

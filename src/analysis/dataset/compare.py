@@ -333,12 +333,20 @@ def derived_totals(items: list[Item], sums: dict[str, list[str]]) -> list[Item]:
 
 # --- which comparisons an item may enter ----------------------------------------------------------
 
+# Two snapshots of one campaign total start when the campaign began, which reports date a few
+# weeks apart (黄冈: "since 23 January 2018" and "since January 2018"): starts within a month.
+SNAPSHOT_START_TOLERANCE_DAYS = 31
+
+
 def earlier_snapshots(items: list[Item]) -> dict[str, str]:
     """Cumulative snapshots of one campaign ("since January 2018, as of April 2019" and "… as of
     May 2019") are one series, not independent flows (docs/curation_guide.md, "Cumulative
-    snapshots"): of the region-wide flows of one indicator in one region whose periods overlap,
-    only the one that ends last (then the longest, then the first id) is compared. Returns each
-    earlier snapshot's item_id → the item_id of the snapshot that supersedes it."""
+    snapshots"): of the region-wide flows of one indicator in one region that start together
+    (within SNAPSHOT_START_TOLERANCE_DAYS) and end on different dates, only the one that ends last
+    (then the longest, then the first id) is compared. Flows over the same period are not
+    snapshots of each other (two reports of one figure: both kept), nor is a year inside a
+    multi-year total (they start apart). Returns each earlier snapshot's item_id → the item_id of
+    the snapshot that supersedes it."""
     by_key: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for item in items:
         if item.measure == "flow_count" and item.scope == "region_total":
@@ -348,7 +356,8 @@ def earlier_snapshots(items: list[Item]) -> dict[str, str]:
         latest_first = sorted(flows, key=lambda i: (-i.period[1].toordinal(), i.period[0], i.item_id))
         kept: list[Item] = []
         for item in latest_first:
-            later = next((k for k in kept if item.period[0] <= k.period[1] and k.period[0] <= item.period[1]), None)
+            later = next((k for k in kept if k.period[1] > item.period[1]
+                          and abs((k.period[0] - item.period[0]).days) <= SNAPSHOT_START_TOLERANCE_DAYS), None)
             if later is None:
                 kept.append(item)
             else:
