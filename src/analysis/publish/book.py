@@ -11,16 +11,20 @@ Jupyter Book 1 (Sphinx) renders it into the site; nothing here is written by han
                         and a footer (the data on the page, how to cite it); each output carrying
                         data (views.DATA_MIME) becomes its HTML plus a download link
     _extra/             published as is beside the pages (site.published_files):
-                        <run_id>/<name>.csv, <run_id>.ipynb (the executed notebook),
+                        <run_id>/<name>.csv, each chart's figure <run_id>/<name>.png (and .svg
+                        when the run recorded one), <run_id>.ipynb (the executed notebook),
                         texts/<source_id>.txt
     _assets/            the site's CSS and JavaScript, and the DataTables bundle of itables
+    glossary.md         the terms a reader meets, from docs/glossary.csv (see glossary.py)
     _pingan/            what the Sphinx extension reads: the known obs_ids, the search dictionary
+                        and the search synonyms
 
 Every function here is pure (inputs → file contents), so that it can be tested without Sphinx.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import html
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..questions.views import DATA_MIME
+from .glossary import PAGE as GLOSSARY_PAGE
 from .provenance import PAGE as PROVENANCE_PAGE
 from .provenance import markdown_text
 from .runs import Run, RunList
@@ -42,6 +47,7 @@ STATIC = "_assets"
 PRIVATE = "_pingan"
 OBS_IDS_FILE = f"{PRIVATE}/obs_ids.json"
 SEARCH_DICTIONARY = f"{PRIVATE}/jieba_words.txt"
+SEARCH_SYNONYMS = f"{PRIVATE}/search_synonyms.json"
 # A table longer than this becomes sortable and filterable on the site (DataTables); a shorter
 # one reads better as it is.
 LONG_TABLE_ROWS = 12
@@ -76,7 +82,8 @@ def book_toc(run_list: RunList) -> dict:
                           "chapters": [{"file": run.run_id, "title": run.label or run.run_id}
                                        for run in runs]})
     parts.append({"caption": "溯源 Provenance",
-                  "chapters": [{"file": PROVENANCE_PAGE, "title": "每个数字的原文 Every number's words"}]})
+                  "chapters": [{"file": PROVENANCE_PAGE, "title": "每个数字的原文 Every number's words"},
+                               {"file": GLOSSARY_PAGE, "title": "术语表 · Glossary"}]})
     return {"format": "jb-book", "root": "index", "parts": parts}
 
 
@@ -84,16 +91,23 @@ def book_toc(run_list: RunList) -> dict:
 
 @dataclass
 class Download:
-    """A file written beside a page: <run_id>/<name>.csv."""
+    """A file written beside a page: <run_id>/<name>.csv, and for a chart the figures drawn
+    before it in its cell (``figures``: one dict per figure, file extension → content)."""
 
     name: str
     kind: str  # "table" or "chart"
     caption: str
     rows: int
     csv: str
+    figures: list[dict[str, bytes]] = field(default_factory=list)
 
     def path(self, run_id: str) -> str:
         return f"{run_id}/{self.name}.csv"
+
+    def figure_files(self, run_id: str) -> dict[str, bytes]:
+        """<run_id>/<name>.png (and .svg), the second figure of a chart <name>-2.png, …"""
+        return {f"{run_id}/{self.name}{'' if number == 1 else f'-{number}'}.{extension}": content
+                for number, figure in enumerate(self.figures, 1) for extension, content in figure.items()}
 
 
 @dataclass
@@ -109,8 +123,13 @@ def parameters_text(run: Run) -> str:
 
 def _download_html(run_id: str, download: Download) -> str:
     what = "数据 Data behind the chart" if download.kind == "chart" else "表格数据 Table data"
+    figures = ""
+    if download.figures:
+        links = " · ".join(f'<a href="{_e(path)}" download>{_e(path.rsplit("/", 1)[1])}</a>'
+                           for path in download.figure_files(run_id))
+        figures = f" · 图 Figure: {links}"
     return (f'<p class="pingan-download">⬇ <a href="{_e(download.path(run_id))}" download>'
-            f"{what}: {_e(download.name)}.csv</a> ({download.rows} rows)</p>")
+            f"{what}: {_e(download.name)}.csv</a> ({download.rows} rows){figures}</p>")
 
 
 def _table_html(data_html: str, download: Download, run_id: str) -> str:
@@ -123,14 +142,28 @@ def _table_html(data_html: str, download: Download, run_id: str) -> str:
     return f'<div class="pingan-data">\n{data_html}\n{link}\n</div>'
 
 
+def _figure(data: dict) -> dict[str, bytes]:
+    """A figure output's files: its PNG, and its SVG when the kernel recorded one (taken out of
+    the output, so that the page shows the PNG whatever myst-nb prefers)."""
+    figure = {"png": base64.b64decode("".join(data["image/png"]))}
+    if "image/svg+xml" in data:
+        figure["svg"] = "".join(data.pop("image/svg+xml")).encode("utf-8")
+    return figure
+
+
 def extract_downloads(notebook: dict, run_id: str) -> tuple[dict, list[Download]]:
     """A copy of the notebook whose data outputs show their HTML and a download link, and the
-    files to write beside the page. Fails on two outputs of one page with the same name."""
+    files to write beside the page: each table's and chart's CSV, and each chart's figures (the
+    images output before it in its cell, as views.chart_data shows them). Fails on two outputs
+    of one page with the same name."""
     notebook = copy.deepcopy(notebook)
     downloads: dict[str, Download] = {}
     for cell in notebook.get("cells", []):
+        figures = []
         for output in cell.get("outputs", []):
             data = output.get("data", {})
+            if "image/png" in data:
+                figures.append(_figure(data))
             if DATA_MIME not in data:
                 continue
             carried = data.pop(DATA_MIME)
@@ -140,6 +173,8 @@ def extract_downloads(notebook: dict, run_id: str) -> tuple[dict, list[Download]
                 raise ValueError(f"run {run_id}: two tables or charts are named {download.name!r} "
                                  "(names must be unique within a notebook)")
             downloads[download.name] = download
+            if download.kind == "chart":
+                download.figures, figures = figures, []
             shown = "".join(data.get("text/html", ""))
             data["text/html"] = (_table_html(shown, download, run_id) if download.kind == "table"
                                  else _download_html(run_id, download))
@@ -172,6 +207,32 @@ class Citation:
     fingerprint: str
     sources: dict[str, dict]  # source_id → its row of sources.csv
     boundaries: str
+    released: str = ""  # CITATION.cff's date-released (YYYY-MM-DD): the BibTeX entry's year
+
+
+_BIBTEX_SPECIAL = re.compile(r"([&%$#_])")
+
+
+def _bibtex_text(text: str) -> str:
+    """A BibTeX field's text: LaTeX's special characters escaped, braces and backslashes (which
+    would unbalance the entry) dropped."""
+    return _BIBTEX_SPECIAL.sub(r"\\\1", re.sub(r"[{}\\]", "", text))
+
+
+def bibtex(title: str, page: str, citation: Citation) -> str:
+    """The page as a BibTeX @misc entry (key ``pingan:<page>``): the project as author, the page
+    in the dataset with its version and data fingerprint, and the year CITATION.cff gives."""
+    key = re.sub(r"[^A-Za-z0-9_:-]", "_", f"pingan:{page}")
+    fields = [("author", f"{{{_bibtex_text(AUTHOR)}}}"),
+              ("title", _bibtex_text(title)),
+              ("howpublished", _bibtex_text(f"{TITLE_EN}: a traceable dataset, version "
+                                            f"{citation.version}, page {page}")),
+              ("note", _bibtex_text(f"Data fingerprint {citation.fingerprint}. Tables CC BY 4.0; "
+                                    "cite the original reports for any figure you use"))]
+    if citation.released:
+        fields.append(("year", citation.released[:4]))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body}\n}}\n"
 
 
 def _header(run: Run, kind: str) -> str:
@@ -211,6 +272,8 @@ def how_to_cite(title: str, page: str, source_ids: list[str], citation: Citation
         "<p>Cite the original reports for any figure you use 请同时引用原始报告:</p>\n"
         '<ul class="pingan-reports">\n' + "\n".join(reports) + "\n</ul>\n"
         f"<p>Maps: {_e(citation.boundaries)} Cite the boundaries under any map you reuse.</p>\n"
+        "<p>BibTeX:</p>\n"
+        f'<pre class="pingan-bibtex">{_e(bibtex(title, page, citation))}</pre>\n'
         "</div>\n")
 
 
@@ -218,7 +281,10 @@ def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str
             citation: Citation) -> str:
     items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
              f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
-             f" ({d.rows} rows)</li>" for d in downloads]
+             f" ({d.rows} rows)"
+             + "".join(f' · <a href="{_e(path)}" download>{_e(path.rsplit("/", 1)[1])}</a>'
+                       for path in d.figure_files(run.run_id))
+             + "</li>" for d in downloads]
     items.append(f'<li><a href="{_e(run.run_id)}.ipynb" download>{_e(run.run_id)}.ipynb</a> — '
                  "the executed notebook 执行后的笔记本</li>")
     return ("## 本页数据 Data on this page\n\n"
@@ -339,7 +405,9 @@ def book_config(fingerprint: str, observations_count: int) -> dict:
                 # Classic scripts, run in order once the page is parsed (module scripts would not
                 # run on a page opened from disk).
                 "html_js_files": [["datatables.js", {"defer": "defer"}],
-                                  ["pingan-tables.js", {"defer": "defer"}]],
+                                  ["pingan-tables.js", {"defer": "defer"}],
+                                  ["pingan-search-terms.js", {"defer": "defer"}],
+                                  ["pingan-search.js", {"defer": "defer"}]],
                 "html_copy_source": False,  # no _sources/*.ipynb: the executed notebook is in _extra
                 "html_show_sourcelink": False,
                 "html_favicon": f"{STATIC}/favicon.svg",
