@@ -121,3 +121,21 @@ def test_a_page_is_indexed_under_every_name_of_a_term_it_uses(tmp_path):
     assert words[:len(jieba_split(language, "严厉打击电信网络诈骗犯罪,推进平安建设"))] \
         == jieba_split(language, "严厉打击电信网络诈骗犯罪,推进平安建设")  # jieba's words first, unchanged
     assert split(language, "化解矛盾纠纷") == jieba_split(language, "化解矛盾纠纷")  # no variant: nothing added
+
+
+def test_a_page_links_the_glossary_terms_it_uses_by_any_name():
+    import pandas as pd
+
+    from analysis.publish.book import page_notebook
+    from analysis.publish.runs import Run
+
+    glossary = load_glossary(PROCESSED_DIR)
+    frame = pd.DataFrame({"indicator": ["电诈破案数"], "quote": ["推进平安建设"]})
+    nb = executed_notebook(display(views.table_bundle(frame, "t")))
+    run = Run("02_region_profile", {"region_code": "420000"}, "湖北省")
+    footer = page_notebook(nb, run, "地区概况", Citation("0.1.0", "f", {}, "b"), glossary).notebook["cells"][-1]["source"]
+    terms = re.search(r'<p class="pingan-terms">(.*?)</p>', footer).group(1)
+    assert re.findall(r'href="([^"]+)"', terms) == ["glossary.html#term-平安建设", "glossary.html#term-电信网络诈骗"]
+    assert footer.index("pingan-terms") < footer.index("How to cite this page")
+    bare = page_notebook(executed_notebook(), run, "地区概况", Citation("0.1.0", "f", {}, "b"), glossary)
+    assert "pingan-terms" not in bare.notebook["cells"][-1]["source"]

@@ -36,6 +36,7 @@ import yaml
 
 from ..questions.views import DATA_MIME
 from .glossary import PAGE as GLOSSARY_PAGE
+from .glossary import Term
 from .provenance import PAGE as PROVENANCE_PAGE
 from .provenance import markdown_text
 from .runs import Run, RunList
@@ -199,6 +200,28 @@ def sources_on_page(notebook: dict, source_ids: list[str]) -> list[str]:
     return [sid for sid in source_ids if sid in found]
 
 
+def terms_on_page(notebook: dict, glossary: list[Term]) -> list[Term]:
+    """The glossary's terms a page uses (by any of their names) in its text or outputs, in the
+    glossary's order. Images are not read."""
+    parts = ["".join(cell.get("source", "")) for cell in notebook.get("cells", [])
+             if cell.get("cell_type") == "markdown"]
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(json.dumps({k: v for k, v in data.items() if not k.startswith("image/")}
+                                    if data else output, ensure_ascii=False))
+    text = "\n".join(parts)
+    return [term for term in glossary if any(name in text for name in term.names)]
+
+
+def _terms_html(terms: list[Term]) -> str:
+    if not terms:
+        return ""
+    links = " · ".join(f'<a href="{GLOSSARY_PAGE}.html#{_e(term.anchor)}">{_e(term.term_zh)}</a>'
+                       for term in terms)
+    return f'<p class="pingan-terms">本页术语 Terms on this page (术语表 Glossary): {links}</p>\n\n'
+
+
 @dataclass
 class Citation:
     """What every page's "How to cite this page" says."""
@@ -278,7 +301,7 @@ def how_to_cite(title: str, page: str, source_ids: list[str], citation: Citation
 
 
 def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str],
-            citation: Citation) -> str:
+            citation: Citation, terms: list[Term] = ()) -> str:
     items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
              f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
              f" ({d.rows} rows)"
@@ -289,12 +312,15 @@ def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str
                  "the executed notebook 执行后的笔记本</li>")
     return ("## 本页数据 Data on this page\n\n"
             '<ul class="pingan-downloads">\n' + "\n".join(items) + "\n</ul>\n\n"
+            + _terms_html(list(terms))
             + how_to_cite(f"{run.label or run.run_id} — {kind}", run.run_id, source_ids, citation))
 
 
-def page_notebook(executed: dict, run: Run, kind: str, citation: Citation) -> Page:
+def page_notebook(executed: dict, run: Run, kind: str, citation: Citation,
+                  glossary: list[Term] = ()) -> Page:
     """The page of one run: the executed notebook with a header, its data outputs turned into
-    HTML with download links, and a footer. Nothing is executed."""
+    HTML with download links, and a footer (its data, the glossary's terms it uses with links to
+    them, how to cite it). Nothing is executed."""
     notebook, downloads = extract_downloads(executed, run.run_id)
     cells = notebook["cells"]
     if cells and cells[0]["cell_type"] == "markdown":
@@ -304,7 +330,8 @@ def page_notebook(executed: dict, run: Run, kind: str, citation: Citation) -> Pa
             cells[0]["source"] = first.split("\n", 1)[1].lstrip("\n") if "\n" in first else ""
     source_ids = sources_on_page(notebook, sorted(citation.sources))
     cells.insert(0, _markdown_cell(_header(run, kind), "pingan-header"))
-    cells.append(_markdown_cell(_footer(run, kind, downloads, source_ids, citation), "pingan-footer"))
+    terms = terms_on_page(notebook, list(glossary))
+    cells.append(_markdown_cell(_footer(run, kind, downloads, source_ids, citation, terms), "pingan-footer"))
     return Page(notebook, downloads, source_ids)
 
 

@@ -121,6 +121,7 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     citation = Citation(version, fingerprint([p.read_bytes() for p in data_files]),
                         sources, SOURCE_NOTE, released)
     titles = run_list.titles()
+    glossary = load_glossary(processed_dir)
     files: dict[str, bytes] = {}
     summaries = {}
     for run in run_list.runs:
@@ -128,7 +129,7 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
         executed = json.loads(executed_bytes)
         summaries[run.run_id] = run_summary(executed)
         title = titles[run.notebook]
-        page = page_notebook(executed, run, f"{title['title_zh']} {title['title_en']}", citation)
+        page = page_notebook(executed, run, f"{title['title_zh']} {title['title_en']}", citation, glossary)
         files[f"{run.run_id}.ipynb"] = _json(page.notebook)
         files[f"{EXTRA}/{run.run_id}.ipynb"] = executed_bytes
         for download in page.downloads:
@@ -148,7 +149,6 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     for name, text in (("observations.csv", observations_csv), ("sources.csv", sources_csv)):
         files[f"{EXTRA}/{DATA_DIR}/{name}"] = download_bytes(text)
     files[OBS_IDS_FILE] = _json(sorted(row["obs_id"] for row in observations))
-    glossary = load_glossary(processed_dir)
     cite = how_to_cite("术语表 Glossary", GLOSSARY_PAGE, [], citation)
     files[f"{GLOSSARY_PAGE}.md"] = glossary_markdown(glossary, cite).encode("utf-8")
     files[SEARCH_DICTIONARY] = search_words(processed_dir, glossary).encode("utf-8")
