@@ -162,6 +162,8 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     # The navigation of every page depends on the table of contents, links and citations on the
     # data, and the rendering on this code: when any of them changes, every page is rebuilt.
     code = [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]
+    # Its CSS and JavaScript too: each page links them with their checksum.
+    code += [files[f"{STATIC}/{asset.name}"] for asset in sorted(STATIC_SOURCE.iterdir())]
     files["_config.yml"] = dump_yaml(book_config(
         fingerprint([files["_toc.yml"], citation.fingerprint.encode(), files[SEARCH_DICTIONARY],
                      files[SEARCH_SYNONYMS], *code]),

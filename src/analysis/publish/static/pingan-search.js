@@ -5,7 +5,7 @@
 //    site.search_words) but looks a query up whole, so that 化解矛盾纠纷, which the index holds as
 //    化解 and 矛盾纠纷, found nothing. A Chinese query word the index does not hold is split into
 //    the fewest words it does hold; characters no indexed word covers are left out (one
-//    character is never indexed). Every part must be on a page, as for words typed apart.
+//    character is never indexed). Every part must be on a page found.
 // 2. Snippets are readable: the sentence or list item of the page that holds the query (or one of
 //    its other names: 电诈 finds 电信网络诈骗, see glossary.py), else the table row that holds
 //    it with its cells apart, instead of the page's text with tables run together.
@@ -52,6 +52,34 @@
       const words = indexedWords();
       return words.has(token.toLowerCase()) ? [token] : segment(token, words);
     });
+  };
+
+  // Every Chinese word of the query must be on a page found. Sphinx lets a page go without the
+  // query's words shorter than three characters (English two-letter words), which in Chinese are
+  // most words: 化解矛盾纠纷 listed pages that have 矛盾纠纷 but no 化解, or 化解 alone.
+  function pageHas(file, word) {
+    const index = Search._index;
+    const lists = [index.terms[word], index.titleterms[word]];
+    if (word.length > 2) {
+      for (const [mapping, has] of [[index.terms, index.terms.hasOwnProperty(word)],
+                                    [index.titleterms, index.titleterms.hasOwnProperty(word)]]) {
+        if (!has) {
+          lists.push(...Object.keys(mapping).filter((term) => term.includes(word)).map((term) => mapping[term]));
+        }
+      }
+    }
+    return lists.some((files) => files !== undefined && [].concat(files).includes(file));
+  }
+
+  const sphinxTermsSearch = Search.performTermsSearch;
+  Search.performTermsSearch = function (searchTerms, excludedTerms) {
+    const results = sphinxTermsSearch(searchTerms, excludedTerms);
+    const han = [...searchTerms].filter((word) => HAN.test(word));
+    if (!han.length) {
+      return results;
+    }
+    const docNames = Search._index.docnames;
+    return results.filter((result) => han.every((word) => pageHas(docNames.indexOf(result[0]), word)));
   };
 
   function squash(text) {
