@@ -29,6 +29,8 @@ def figure(svg: bool) -> dict:
 
 
 def test_each_chart_offers_its_figures_as_png_and_svg_beside_its_csv():
+    import hashlib
+
     import pandas as pd
 
     frame = pd.DataFrame({"value": [1]})
@@ -37,16 +39,19 @@ def test_each_chart_offers_its_figures_as_png_and_svg_beside_its_csv():
                            display(views.chart_data_bundle(frame, "panels")))
     converted, downloads = extract_downloads(nb, "r")
     bars, panels = downloads
-    assert bars.figure_files("r") == {"r/bars.png": PNG, "r/bars.svg": SVG.encode()}
+    shown = f"_images/{hashlib.sha256(PNG).hexdigest()}.png"  # where myst-nb publishes the image
+    assert bars.figure_links("r") == [(shown, "bars.png"), ("r/bars.svg", "bars.svg")]
+    assert bars.figure_files("r") == {"r/bars.svg": SVG.encode()}  # the PNG is not copied
     # Two figures before one chart's data: numbered, PNG only (the run recorded no SVG).
-    assert panels.figure_files("r") == {"r/panels.png": PNG, "r/panels-2.png": PNG}
+    assert panels.figure_links("r") == [(shown, "panels.png"), (shown, "panels-2.png")]
+    assert panels.figure_files("r") == {}
     outputs = [o["data"] for o in converted["cells"][1]["outputs"]]
     # The page shows the PNG; the SVG is a download, not a second rendering.
     assert all("image/svg+xml" not in data for data in outputs)
     links = outputs[1]["text/html"]
     assert 'href="r/bars.csv" download' in links
-    assert 'href="r/bars.png" download' in links and 'href="r/bars.svg" download' in links
-    assert 'href="r/panels-2.png" download' in outputs[4]["text/html"]
+    assert f'href="{shown}" download="bars.png"' in links and 'href="r/bars.svg" download="bars.svg"' in links
+    assert 'download="panels-2.png"' in outputs[4]["text/html"]
 
 
 def test_a_table_has_no_figure_and_figures_of_one_cell_go_to_its_chart_only():
@@ -56,7 +61,7 @@ def test_a_table_has_no_figure_and_figures_of_one_cell_go_to_its_chart_only():
     nb = executed_notebook(display(views.table_bundle(frame, "t")), figure(svg=False),
                            display(views.chart_data_bundle(frame, "c")))
     _, (table, chart) = extract_downloads(nb, "r")
-    assert table.figure_files("r") == {} and list(chart.figure_files("r")) == ["r/c.png"]
+    assert table.figure_links("r") == [] and [name for _, name in chart.figure_links("r")] == ["c.png"]
 
 
 def test_how_to_cite_gives_a_bibtex_entry_with_special_characters_escaped():

@@ -11,8 +11,8 @@ Jupyter Book 1 (Sphinx) renders it into the site; nothing here is written by han
                         and a footer (the data on the page, how to cite it); each output carrying
                         data (views.DATA_MIME) becomes its HTML plus a download link
     _extra/             published as is beside the pages (site.published_files):
-                        <run_id>/<name>.csv, each chart's figure <run_id>/<name>.png (and .svg
-                        when the run recorded one), <run_id>.ipynb (the executed notebook),
+                        <run_id>/<name>.csv, a chart's figure as <run_id>/<name>.svg when the
+                        run recorded one (its PNG is the page's image), <run_id>.ipynb,
                         texts/<source_id>.txt
     _assets/            the site's CSS and JavaScript, and the DataTables bundle of itables
     glossary.md         the terms a reader meets, from docs/glossary.csv (see glossary.py)
@@ -105,10 +105,23 @@ class Download:
     def path(self, run_id: str) -> str:
         return f"{run_id}/{self.name}.csv"
 
+    def _figure_names(self) -> list[tuple[str, str, bytes]]:
+        """(file name, extension, content) of each figure file: <name>.png, <name>.svg, the
+        second figure of a chart <name>-2.png, …"""
+        return [(f"{self.name}{'' if number == 1 else f'-{number}'}.{extension}", extension, content)
+                for number, figure in enumerate(self.figures, 1) for extension, content in figure.items()]
+
+    def figure_links(self, run_id: str) -> list[tuple[str, str]]:
+        """(href, file name) of each figure. A PNG is the image the page shows, which myst-nb
+        publishes as _images/<sha256 of its bytes>.png: linked there (named by the link's
+        ``download`` attribute) rather than copied, which would double the site's size."""
+        return [(f"_images/{hashlib.sha256(content).hexdigest()}.png" if extension == "png"
+                 else f"{run_id}/{name}", name) for name, extension, content in self._figure_names()]
+
     def figure_files(self, run_id: str) -> dict[str, bytes]:
-        """<run_id>/<name>.png (and .svg), the second figure of a chart <name>-2.png, …"""
-        return {f"{run_id}/{self.name}{'' if number == 1 else f'-{number}'}.{extension}": content
-                for number, figure in enumerate(self.figures, 1) for extension, content in figure.items()}
+        """The figure files to write beside the page: those the page does not show (SVG)."""
+        return {f"{run_id}/{name}": content for name, extension, content in self._figure_names()
+                if extension != "png"}
 
 
 @dataclass
@@ -126,8 +139,8 @@ def _download_html(run_id: str, download: Download) -> str:
     what = "数据 Data behind the chart" if download.kind == "chart" else "表格数据 Table data"
     figures = ""
     if download.figures:
-        links = " · ".join(f'<a href="{_e(path)}" download>{_e(path.rsplit("/", 1)[1])}</a>'
-                           for path in download.figure_files(run_id))
+        links = " · ".join(f'<a href="{_e(href)}" download="{_e(name)}">{_e(name)}</a>'
+                           for href, name in download.figure_links(run_id))
         figures = f" · 图 Figure: {links}"
     return (f'<p class="pingan-download">⬇ <a href="{_e(download.path(run_id))}" download>'
             f"{what}: {_e(download.name)}.csv</a> ({download.rows} rows){figures}</p>")
@@ -305,8 +318,8 @@ def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str
     items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
              f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
              f" ({d.rows} rows)"
-             + "".join(f' · <a href="{_e(path)}" download>{_e(path.rsplit("/", 1)[1])}</a>'
-                       for path in d.figure_files(run.run_id))
+             + "".join(f' · <a href="{_e(href)}" download="{_e(name)}">{_e(name)}</a>'
+                       for href, name in d.figure_links(run.run_id))
              + "</li>" for d in downloads]
     items.append(f'<li><a href="{_e(run.run_id)}.ipynb" download>{_e(run.run_id)}.ipynb</a> — '
                  "the executed notebook 执行后的笔记本</li>")
