@@ -144,3 +144,15 @@ def test_a_page_links_the_glossary_terms_it_uses_by_any_name():
     assert footer.index("pingan-terms") < footer.index("How to cite this page")
     bare = page_notebook(executed_notebook(), run, "地区概况", Citation("0.1.0", "f", {}, "b"), glossary)
     assert "pingan-terms" not in bare.notebook["cells"][-1]["source"]
+
+
+def test_the_web_font_subset_logs_nothing_at_info(caplog):
+    """Its subsetter logged about sixty INFO lines into every site build's output."""
+    import logging
+
+    from analysis.publish.webfont import subset_font
+
+    logging.getLogger("fontTools").setLevel(logging.NOTSET)
+    with caplog.at_level(logging.INFO):
+        assert subset_font(["平", "安"]).startswith(b"wOFF")
+    assert [r for r in caplog.records if r.name.startswith("fontTools")] == []
