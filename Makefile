@@ -82,9 +82,9 @@ endif
 notebooks: $(NOTEBOOK_OUTPUTS) ## Execute every run of notebooks/runs.yaml with papermill (in parallel)
 
 # The book's pages come from the executed runs, runs.yaml (its table of contents), the data
-# (provenance page, citations) and the publishing code; a stamp, because an incremental build
-# leaves unchanged pages (and so possibly index.html) untouched.
-SITE_SOURCES := CITATION.cff $(wildcard src/analysis/publish/*.py src/analysis/publish/static/*)
+# (provenance page, citations), the glossary and the publishing code; a stamp, because an
+# incremental build leaves unchanged pages (and so possibly index.html) untouched.
+SITE_SOURCES := CITATION.cff docs/glossary.csv $(wildcard src/analysis/publish/*.py src/analysis/publish/static/*)
 $(SITE_STAMP): $(NOTEBOOK_OUTPUTS) notebooks/runs.yaml $(PROCESSED_FILES) $(SITE_SOURCES) $(STAMP)
 	@$(PY) -m analysis site
 	@touch $@

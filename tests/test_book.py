@@ -60,7 +60,7 @@ def test_toc_skips_notebooks_without_runs_and_refuses_unlisted_notebooks():
 def test_toc_of_the_project_lists_every_run_once():
     run_list = load_runs()
     files = [c["file"] for p in book_toc(run_list)["parts"] for c in p["chapters"]]
-    assert files == [r.run_id for r in run_list.runs] + ["provenance"]
+    assert files == [r.run_id for r in run_list.runs] + ["provenance", "glossary"]
 
 
 # --- data outputs become HTML with download links -----------------------------------------------

@@ -1,8 +1,11 @@
 """The book in a real browser: headless Chromium driven by Selenium, the site served over HTTP.
 
 Every page loads without a console error; search finds Chinese and English words on the right
-pages; the code toggle shows the code; figures are at least 600 CSS px wide in a 1280 px window;
-long tables sort and filter; every download link returns its file; an obs_id leads to its words.
+pages (multi-character terms and short forms too, with readable snippets); the code toggle shows
+the code; figures are at least 600 CSS px wide in a 1280 px window and every map fits one
+1280 × 900 screen; every run's page shows its takeaway, every theme page a chart, and no table
+header a raw column name; the key findings open the book; long tables sort and filter; every
+download link returns its file; an obs_id leads to its words.
 
 Selenium uses the system's Chromium and chromedriver (Debian packages chromium and
 chromium-driver; .ci/run installs them where it can), by explicit path, so that Selenium Manager
@@ -11,10 +14,12 @@ never downloads a browser. Where they are absent the tests are skipped, saying s
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -22,6 +27,8 @@ from urllib.parse import quote
 
 import pytest
 
+from analysis.config import PROCESSED_DIR
+from analysis.publish.glossary import load_glossary, synonym_groups
 from analysis.publish.runs import load_runs
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
@@ -35,12 +42,15 @@ pytestmark = pytest.mark.skipif(
            "chromium-driver): the browser test is skipped")
 
 RUNS = load_runs().runs
-PAGES = ["index.html", "provenance.html", "search.html"] + [f"{run.run_id}.html" for run in RUNS]
+PAGES = (["index.html", "provenance.html", "glossary.html", "search.html"]
+         + [f"{run.run_id}.html" for run in RUNS])
+# The screen the book is read at (the issue's reading: a 1280 px window on a 900 px screen).
+SCREEN = (1280, 900)
 # The flags that keep Chromium from reaching for the network (this machine has none) and from
 # sharing state between runs.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,900"]
+                 f"--window-size={SCREEN[0]},{SCREEN[1]}"]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -71,7 +81,7 @@ def browser(tmp_path_factory):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_window_size(1280, 900)
+    driver.set_window_size(*SCREEN)
     yield driver
     driver.quit()
 
@@ -111,13 +121,28 @@ def test_every_page_loads_without_a_console_error(page_texts):
     assert all(page_texts[f"{run.run_id}.html"] for run in RUNS)
 
 
-def search(driver, server: str, term: str) -> list[str]:
+def search(driver, server: str, term: str, snippets: bool = False):
+    """The pages a search lists (and, with ``snippets``, each page's snippet once all are in)."""
     load(driver, f"{server}/search.html?q={quote(term)}")
     wait_for(driver, "const s = document.querySelector('#search-results .search-summary');"
                      "return s && s.textContent.length > 0")
-    return driver.execute_script(
+    pages = driver.execute_script(
         "return Array.from(document.querySelectorAll('#search-results ul.search li a'))"
         ".map(a => a.getAttribute('href').split('#')[0].split('?')[0])")
+    if not snippets:
+        return pages
+    # Each snippet arrives with its page (fetched): wait until the list stops growing.
+    wait_for(driver, "const items = document.querySelectorAll('#search-results ul.search li');"
+                     "return items.length > 0 && Array.from(items).every(li => li.querySelector('p.context'))")
+    return dict(driver.execute_script(
+        "return Array.from(document.querySelectorAll('#search-results ul.search li')).map(li => "
+        "[li.querySelector('a').getAttribute('href').split('#')[0].split('?')[0],"
+        " li.querySelector('p.context').textContent])"))
+
+
+def saying(page_texts: dict[str, str], *names: str) -> set[str]:
+    return {page for page, text in page_texts.items()
+            if page != "search.html" and any(name in text for name in names)}
 
 
 def test_the_sites_chinese_font_loads(server, browser):
@@ -138,6 +163,50 @@ def test_search_finds_a_chinese_term_on_exactly_the_pages_that_say_it(server, br
     assert found == saying_it
 
 
+def names_of(term: str) -> list[str]:
+    """The term and its other names in the glossary (search treats them as one)."""
+    return [term, *synonym_groups(load_glossary(PROCESSED_DIR)).get(term, [])]
+
+
+@pytest.mark.parametrize("term", ["平安建设", "电诈"])
+def test_search_finds_a_term_on_exactly_the_pages_that_use_it(server, browser, page_texts, term):
+    found = set(search(browser, server, term))
+    assert found == saying(page_texts, *names_of(term))
+
+
+def test_search_finds_a_short_form_on_pages_that_use_only_the_full_name(server, browser, page_texts):
+    assert "电信网络诈骗" in names_of("电诈")
+    only_full = saying(page_texts, "电信网络诈骗") - saying(page_texts, "电诈")
+    assert only_full, "no page says only the full name: the test would not show what it should"
+    assert only_full <= set(search(browser, server, "电诈"))
+
+
+@pytest.mark.parametrize("term, parts", [
+    ("化解矛盾纠纷", [["化解"], ["矛盾纠纷"]]),  # held by the index in two parts
+    ("网格员", [names_of("网格员")]),
+    ("综治中心", [names_of("综治中心")]),
+])
+def test_search_finds_a_multi_character_term_on_every_page_that_says_it(
+        server, browser, page_texts, term, parts):
+    """The query is segmented the way the index was: every page saying the term is found, and a
+    page found has every part of it (or another name of it)."""
+    found = set(search(browser, server, term))
+    assert saying(page_texts, term) <= found
+    for page in found:
+        assert all(any(name in page_texts[page] for name in names) for names in parts), (term, page)
+
+
+def test_search_snippets_are_readable_text_around_the_term(server, browser):
+    """A snippet is the sentence, list item or table row (cells apart) holding the term or one of
+    its names, not the page's text with its tables run together."""
+    snippets = search(browser, server, "电诈", snippets=True)
+    assert snippets
+    for page, snippet in snippets.items():
+        assert any(name in snippet for name in ("电诈", "电信网络诈骗", "电信诈骗")), f"{page}: {snippet!r}"
+        assert not re.search(r"\S {3,}\S", snippet), f"{page}: a table dumped as text: {snippet!r}"
+        assert len(snippet) <= 245, page
+
+
 def test_search_finds_an_english_term_on_the_pages_that_say_it(server, browser, page_texts):
     found = set(search(browser, server, "mediation"))
     saying_it = {page for page, text in page_texts.items()
@@ -148,6 +217,95 @@ def test_search_finds_an_english_term_on_the_pages_that_say_it(server, browser, 
     assert saying_it <= found
     # Sphinx stems English words: a page found says "mediation", "mediator", "mediated", ...
     assert all("mediat" in page_texts[page].lower() for page in found)
+
+
+def test_the_key_findings_open_the_book(server, browser):
+    """The landing page leads first to the key findings (主要发现 · Key findings): its "next" link and
+    the first page of the navigation."""
+    load(browser, f"{server}/index.html")
+    first = browser.execute_script(
+        "return Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal'))"
+        ".map(a => a.getAttribute('href')).filter(h => !h.startsWith('#') && h !== 'index.html')[0]")
+    following = browser.execute_script("const a = document.querySelector('a.right-next');"
+                                       "return a && a.getAttribute('href')")
+    assert first.startswith("00_key_findings"), first
+    assert following.startswith("00_key_findings"), following
+
+
+def test_every_run_shows_its_takeaway_first(server, browser):
+    """Each run's page begins with its one-sentence takeaway (views.takeaway), visible, above the
+    first figure or table."""
+    missing = []
+    for run in RUNS:
+        load(browser, f"{server}/{run.run_id}.html")
+        shown = browser.execute_script(
+            "const t = document.querySelector('article p.pingan-takeaway');"
+            "if (!t || !t.getClientRects().length || !t.textContent.trim()) return false;"
+            "const first = document.querySelector('article .cell_output img, article .cell_output table');"
+            "return !first || (t.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) > 0")
+        if not shown:
+            missing.append(run.run_id)
+    assert missing == [], f"pages without a takeaway at their top: {missing}"
+
+
+def processed_column_names() -> set[str]:
+    """The snake_case column names of the processed tables (reason_code, period_basis …)."""
+    names = set()
+    for path in sorted(PROCESSED_DIR.rglob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            names.update(name for name in next(csv.reader(f), []) if "_" in name)
+    return names
+
+
+# A column name as code writes it (value_per_10k, as the questions' tables add to the processed
+# ones): what a reader should not meet as a table header.
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def test_no_visible_table_header_is_a_raw_column_name(server, browser):
+    processed = processed_column_names()
+    assert {"reason_code", "period_basis", "obs_id"} <= processed
+    assert SNAKE_CASE.fullmatch("value_per_10k") and not SNAKE_CASE.fullmatch("地区 region")
+    shown = {}
+    for page in [p for p in PAGES if p != "search.html"]:
+        load(browser, f"{server}/{page}")
+        headers = browser.execute_script(
+            "return Array.from(document.querySelectorAll('article th'))"
+            ".filter(th => th.getClientRects().length).map(th => th.textContent.trim())")
+        found = sorted({header for header in headers if header in processed or SNAKE_CASE.fullmatch(header)})
+        if found:
+            shown[page] = found
+    assert shown == {}, f"raw column names as table headers: {shown}"
+
+
+def test_every_theme_page_has_a_chart(server, browser):
+    themes = [run for run in RUNS if run.notebook == "03_theme_comparison"]
+    assert themes
+    without = []
+    for run in themes:
+        load(browser, f"{server}/{run.run_id}.html")
+        if not browser.execute_script(
+                "return Array.from(document.querySelectorAll('article .cell_output img'))"
+                ".some(i => i.complete && i.naturalWidth > 0 && i.getClientRects().length)"):
+            without.append(run.run_id)
+    assert without == [], f"theme pages without a chart: {without}"
+
+
+def test_every_map_fits_one_screen(server, browser):
+    """Each figure of a map page (04_map--*) is seen whole at 1280 × 900: no taller than the
+    window's height, no wider than its width."""
+    maps = [run for run in RUNS if run.notebook == "04_map"]
+    assert maps
+    too_big = []
+    for run in maps:
+        load(browser, f"{server}/{run.run_id}.html")
+        width, height = browser.execute_script("return [window.innerWidth, window.innerHeight]")
+        for src, w, h in browser.execute_script(
+                "return Array.from(document.querySelectorAll('article .cell_output img'))"
+                ".map(i => { const r = i.getBoundingClientRect(); return [i.getAttribute('src'), r.width, r.height]; })"):
+            if w > width or h > height:
+                too_big.append(f"{run.run_id}: {src} is {w:.0f} × {h:.0f} CSS px")
+    assert too_big == [], f"maps larger than a {SCREEN[0]} × {SCREEN[1]} screen: {too_big}"
 
 
 def test_code_is_hidden_until_the_reader_opens_it(server, browser):
@@ -189,10 +347,14 @@ def test_long_tables_sort_and_filter(server, browser):
     from selenium.webdriver.common.by import By
 
     load(browser, f"{server}/01_dataset.html")
-    # The provenance table of the dataset notebook: every observation, obs_id first.
-    table = ("Array.from(document.querySelectorAll('.dt-container table.pingan-long'))"
-             ".find(t => t.tHead.rows[0].cells[0].textContent.startsWith('obs_id'))")
-    wait_for(browser, f"return {table}")
+    # The provenance table of the dataset notebook: every observation, its id first (found by
+    # its cells, whatever its header is labelled).
+    # Marked once found, so that it stays found while filtered.
+    wait_for(browser, "const t = Array.from(document.querySelectorAll('.dt-container table.pingan-long'))"
+                      ".find(t => t.tBodies[0].rows.length > 100 && "
+                      "/^[a-z0-9_]+-\\d{3}$/.test(t.tBodies[0].rows[0].cells[0].textContent.trim()));"
+                      "if (t) t.dataset.pinganObservations = 'yes'; return t")
+    table = "document.querySelector('table[data-pingan-observations]')"
     first_column = (f"return Array.from({table}.tBodies[0].rows).map(r => r.cells[0].textContent)")
     before = browser.execute_script(first_column)
     box = browser.execute_script(f"return {table}.closest('.dt-container').querySelector('input[type=search]')")

@@ -4,6 +4,7 @@ script or font, report text escaped, obs_ids linked, the same bytes on a rebuild
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -83,9 +84,9 @@ def local(href: str) -> bool:
 
 
 def test_every_run_is_a_page_listed_in_the_navigation_of_every_page(site):
-    expected = {f"{run.run_id}.html" for run in RUNS} | {"index.html", "provenance.html"}
+    expected = {f"{run.run_id}.html" for run in RUNS} | {"index.html", "provenance.html", "glossary.html"}
     assert expected <= {p.name for p in pages(site)}
-    for name in ("index.html", f"{RUNS[-1].run_id}.html", "provenance.html"):
+    for name in ("index.html", f"{RUNS[-1].run_id}.html", "provenance.html", "glossary.html"):
         nav = {href.split("#")[0] for href in parse(site / name).hrefs}
         assert expected - {name} <= nav, f"{name}: the table of contents misses pages"
 
@@ -156,6 +157,54 @@ def test_every_download_is_there_and_readable(site):
             assert_opens_in_a_spreadsheet(site / href)
 
 
+def test_every_chart_offers_its_figure_beside_its_data(site):
+    """Each chart's data link is followed by its figure as PNG (the image the page shows, byte for
+    byte, saved under the chart's name) and SVG when the run recorded one."""
+    import xml.etree.ElementTree as ElementTree
+
+    charts = 0
+    for run in RUNS:
+        text = (site / f"{run.run_id}.html").read_text(encoding="utf-8")
+        shown = set(parse(site / f"{run.run_id}.html").images)
+        for line in re.findall(r'<p class="pingan-download">.*?</p>', text, re.S):
+            if "Data behind the chart" not in line:
+                continue
+            charts += 1
+            links = re.findall(r'href="([^"]+)" download="([^"]+)"', line)
+            pngs = [(href, name) for href, name in links if name.endswith(".png")]
+            assert pngs, f"{run.run_id}: a chart without its figure: {line}"
+            for href, name in pngs:
+                assert href in shown, f"{run.run_id}: {name} is not the image the page shows"
+                with Image.open(site / unquote(href)) as image:
+                    image.verify()
+            for href, name in links:
+                if name.endswith(".svg"):
+                    root = ElementTree.parse(site / unquote(href)).getroot()
+                    assert root.tag == "{http://www.w3.org/2000/svg}svg", href
+    assert charts >= 10
+
+
+def test_each_page_gives_its_citation_as_bibtex(site):
+    for page in [f"{run.run_id}.html" for run in RUNS] + ["provenance.html", "glossary.html"]:
+        text = (site / page).read_text(encoding="utf-8")
+        entry = re.search(r'<pre class="pingan-bibtex">(.*?)</pre>', text, re.S)
+        assert entry, f"{page}: no BibTeX"
+        bib = html.unescape(entry.group(1))
+        assert bib.startswith(f"@misc{{pingan:{page[:-5]},"), page
+        assert "version 0.1.0" in bib and "year = {" in bib and bib.count("{") == bib.count("}"), page
+
+
+def test_the_glossary_defines_each_term_and_pages_link_the_terms_they_use(site):
+    from analysis.publish.glossary import load_glossary
+
+    terms = load_glossary(PROCESSED_DIR)
+    glossary = parse(site / "glossary.html")
+    assert {term.anchor for term in terms} <= glossary.ids
+    linking = [path.name for path in pages(site)
+               if any(href.startswith("glossary.html#term-") for href in parse(path).hrefs)]
+    assert len(linking) >= len(RUNS) // 2, linking
+
+
 def assert_opens_in_a_spreadsheet(path: Path) -> list[list[str]]:
     """UTF-8 with a byte-order mark (Excel under Chinese settings reads a CSV without one as GBK),
     every record as long as the header."""
@@ -211,6 +260,15 @@ def test_search_index_holds_chinese_and_english_words(site):
     text = (site / "searchindex.js").read_text(encoding="utf-8")
     terms = json.loads(text[text.index("(") + 1:text.rindex(")")])["terms"]
     assert {"枫桥", "枫桥经验", "网格", "mediat", "proven"} <= set(terms)  # English words stemmed
+    # Domain words whole (site.search_words), and a page under every name of a term it uses.
+    assert {"平安建设", "网格员", "综治中心", "电诈", "电信网络诈骗"} <= set(terms)
+    docnames = json.loads(text[text.index("(") + 1:text.rindex(")")])["docnames"]
+
+    def pages_of(word):
+        files = terms[word]
+        return {docnames[f] for f in ([files] if isinstance(files, int) else files)}
+
+    assert pages_of("电信网络诈骗") <= pages_of("电诈") and pages_of("电诈") <= pages_of("电信网络诈骗")
 
 
 def files(root: Path) -> dict[str, bytes]:

@@ -11,16 +11,20 @@ Jupyter Book 1 (Sphinx) renders it into the site; nothing here is written by han
                         and a footer (the data on the page, how to cite it); each output carrying
                         data (views.DATA_MIME) becomes its HTML plus a download link
     _extra/             published as is beside the pages (site.published_files):
-                        <run_id>/<name>.csv, <run_id>.ipynb (the executed notebook),
+                        <run_id>/<name>.csv, a chart's figure as <run_id>/<name>.svg when the
+                        run recorded one (its PNG is the page's image), <run_id>.ipynb,
                         texts/<source_id>.txt
     _assets/            the site's CSS and JavaScript, and the DataTables bundle of itables
+    glossary.md         the terms a reader meets, from docs/glossary.csv (see glossary.py)
     _pingan/            what the Sphinx extension reads: the known obs_ids, the search dictionary
+                        and the search synonyms
 
 Every function here is pure (inputs → file contents), so that it can be tested without Sphinx.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import html
@@ -31,6 +35,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..questions.views import DATA_MIME
+from .glossary import PAGE as GLOSSARY_PAGE
+from .glossary import Term
 from .provenance import PAGE as PROVENANCE_PAGE
 from .provenance import markdown_text
 from .runs import Run, RunList
@@ -42,6 +48,7 @@ STATIC = "_assets"
 PRIVATE = "_pingan"
 OBS_IDS_FILE = f"{PRIVATE}/obs_ids.json"
 SEARCH_DICTIONARY = f"{PRIVATE}/jieba_words.txt"
+SEARCH_SYNONYMS = f"{PRIVATE}/search_synonyms.json"
 # A table longer than this becomes sortable and filterable on the site (DataTables); a shorter
 # one reads better as it is.
 LONG_TABLE_ROWS = 12
@@ -76,7 +83,8 @@ def book_toc(run_list: RunList) -> dict:
                           "chapters": [{"file": run.run_id, "title": run.label or run.run_id}
                                        for run in runs]})
     parts.append({"caption": "溯源 Provenance",
-                  "chapters": [{"file": PROVENANCE_PAGE, "title": "每个数字的原文 Every number's words"}]})
+                  "chapters": [{"file": PROVENANCE_PAGE, "title": "每个数字的原文 Every number's words"},
+                               {"file": GLOSSARY_PAGE, "title": "术语表 · Glossary"}]})
     return {"format": "jb-book", "root": "index", "parts": parts}
 
 
@@ -84,16 +92,36 @@ def book_toc(run_list: RunList) -> dict:
 
 @dataclass
 class Download:
-    """A file written beside a page: <run_id>/<name>.csv."""
+    """A file written beside a page: <run_id>/<name>.csv, and for a chart the figures drawn
+    before it in its cell (``figures``: one dict per figure, file extension → content)."""
 
     name: str
     kind: str  # "table" or "chart"
     caption: str
     rows: int
     csv: str
+    figures: list[dict[str, bytes]] = field(default_factory=list)
 
     def path(self, run_id: str) -> str:
         return f"{run_id}/{self.name}.csv"
+
+    def _figure_names(self) -> list[tuple[str, str, bytes]]:
+        """(file name, extension, content) of each figure file: <name>.png, <name>.svg, the
+        second figure of a chart <name>-2.png, …"""
+        return [(f"{self.name}{'' if number == 1 else f'-{number}'}.{extension}", extension, content)
+                for number, figure in enumerate(self.figures, 1) for extension, content in figure.items()]
+
+    def figure_links(self, run_id: str) -> list[tuple[str, str]]:
+        """(href, file name) of each figure. A PNG is the image the page shows, which myst-nb
+        publishes as _images/<sha256 of its bytes>.png: linked there (named by the link's
+        ``download`` attribute) rather than copied, which would double the site's size."""
+        return [(f"_images/{hashlib.sha256(content).hexdigest()}.png" if extension == "png"
+                 else f"{run_id}/{name}", name) for name, extension, content in self._figure_names()]
+
+    def figure_files(self, run_id: str) -> dict[str, bytes]:
+        """The figure files to write beside the page: those the page does not show (SVG)."""
+        return {f"{run_id}/{name}": content for name, extension, content in self._figure_names()
+                if extension != "png"}
 
 
 @dataclass
@@ -109,8 +137,13 @@ def parameters_text(run: Run) -> str:
 
 def _download_html(run_id: str, download: Download) -> str:
     what = "数据 Data behind the chart" if download.kind == "chart" else "表格数据 Table data"
+    figures = ""
+    if download.figures:
+        links = " · ".join(f'<a href="{_e(href)}" download="{_e(name)}">{_e(name)}</a>'
+                           for href, name in download.figure_links(run_id))
+        figures = f" · 图 Figure: {links}"
     return (f'<p class="pingan-download">⬇ <a href="{_e(download.path(run_id))}" download>'
-            f"{what}: {_e(download.name)}.csv</a> ({download.rows} rows)</p>")
+            f"{what}: {_e(download.name)}.csv</a> ({download.rows} rows){figures}</p>")
 
 
 def _table_html(data_html: str, download: Download, run_id: str) -> str:
@@ -123,14 +156,28 @@ def _table_html(data_html: str, download: Download, run_id: str) -> str:
     return f'<div class="pingan-data">\n{data_html}\n{link}\n</div>'
 
 
+def _figure(data: dict) -> dict[str, bytes]:
+    """A figure output's files: its PNG, and its SVG when the kernel recorded one (taken out of
+    the output, so that the page shows the PNG whatever myst-nb prefers)."""
+    figure = {"png": base64.b64decode("".join(data["image/png"]))}
+    if "image/svg+xml" in data:
+        figure["svg"] = "".join(data.pop("image/svg+xml")).encode("utf-8")
+    return figure
+
+
 def extract_downloads(notebook: dict, run_id: str) -> tuple[dict, list[Download]]:
     """A copy of the notebook whose data outputs show their HTML and a download link, and the
-    files to write beside the page. Fails on two outputs of one page with the same name."""
+    files to write beside the page: each table's and chart's CSV, and each chart's figures (the
+    images output before it in its cell, as views.chart_data shows them). Fails on two outputs
+    of one page with the same name."""
     notebook = copy.deepcopy(notebook)
     downloads: dict[str, Download] = {}
     for cell in notebook.get("cells", []):
+        figures = []
         for output in cell.get("outputs", []):
             data = output.get("data", {})
+            if "image/png" in data:
+                figures.append(_figure(data))
             if DATA_MIME not in data:
                 continue
             carried = data.pop(DATA_MIME)
@@ -140,6 +187,8 @@ def extract_downloads(notebook: dict, run_id: str) -> tuple[dict, list[Download]
                 raise ValueError(f"run {run_id}: two tables or charts are named {download.name!r} "
                                  "(names must be unique within a notebook)")
             downloads[download.name] = download
+            if download.kind == "chart":
+                download.figures, figures = figures, []
             shown = "".join(data.get("text/html", ""))
             data["text/html"] = (_table_html(shown, download, run_id) if download.kind == "table"
                                  else _download_html(run_id, download))
@@ -164,6 +213,28 @@ def sources_on_page(notebook: dict, source_ids: list[str]) -> list[str]:
     return [sid for sid in source_ids if sid in found]
 
 
+def terms_on_page(notebook: dict, glossary: list[Term]) -> list[Term]:
+    """The glossary's terms a page uses (by any of their names) in its text or outputs, in the
+    glossary's order. Images are not read."""
+    parts = ["".join(cell.get("source", "")) for cell in notebook.get("cells", [])
+             if cell.get("cell_type") == "markdown"]
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            parts.append(json.dumps({k: v for k, v in data.items() if not k.startswith("image/")}
+                                    if data else output, ensure_ascii=False))
+    text = "\n".join(parts)
+    return [term for term in glossary if any(name in text for name in term.names)]
+
+
+def _terms_html(terms: list[Term]) -> str:
+    if not terms:
+        return ""
+    links = " · ".join(f'<a href="{GLOSSARY_PAGE}.html#{_e(term.anchor)}">{_e(term.term_zh)}</a>'
+                       for term in terms)
+    return f'<p class="pingan-terms">本页术语 Terms on this page (术语表 Glossary): {links}</p>\n\n'
+
+
 @dataclass
 class Citation:
     """What every page's "How to cite this page" says."""
@@ -172,6 +243,32 @@ class Citation:
     fingerprint: str
     sources: dict[str, dict]  # source_id → its row of sources.csv
     boundaries: str
+    released: str = ""  # CITATION.cff's date-released (YYYY-MM-DD): the BibTeX entry's year
+
+
+_BIBTEX_SPECIAL = re.compile(r"([&%$#_])")
+
+
+def _bibtex_text(text: str) -> str:
+    """A BibTeX field's text: LaTeX's special characters escaped, braces and backslashes (which
+    would unbalance the entry) dropped."""
+    return _BIBTEX_SPECIAL.sub(r"\\\1", re.sub(r"[{}\\]", "", text))
+
+
+def bibtex(title: str, page: str, citation: Citation) -> str:
+    """The page as a BibTeX @misc entry (key ``pingan:<page>``): the project as author, the page
+    in the dataset with its version and data fingerprint, and the year CITATION.cff gives."""
+    key = re.sub(r"[^A-Za-z0-9_:-]", "_", f"pingan:{page}")
+    fields = [("author", f"{{{_bibtex_text(AUTHOR)}}}"),
+              ("title", _bibtex_text(title)),
+              ("howpublished", _bibtex_text(f"{TITLE_EN}: a traceable dataset, version "
+                                            f"{citation.version}, page {page}")),
+              ("note", _bibtex_text(f"Data fingerprint {citation.fingerprint}. Tables CC BY 4.0; "
+                                    "cite the original reports for any figure you use"))]
+    if citation.released:
+        fields.append(("year", citation.released[:4]))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key},\n{body}\n}}\n"
 
 
 def _header(run: Run, kind: str) -> str:
@@ -211,24 +308,32 @@ def how_to_cite(title: str, page: str, source_ids: list[str], citation: Citation
         "<p>Cite the original reports for any figure you use 请同时引用原始报告:</p>\n"
         '<ul class="pingan-reports">\n' + "\n".join(reports) + "\n</ul>\n"
         f"<p>Maps: {_e(citation.boundaries)} Cite the boundaries under any map you reuse.</p>\n"
+        "<p>BibTeX:</p>\n"
+        f'<pre class="pingan-bibtex">{_e(bibtex(title, page, citation))}</pre>\n'
         "</div>\n")
 
 
 def _footer(run: Run, kind: str, downloads: list[Download], source_ids: list[str],
-            citation: Citation) -> str:
+            citation: Citation, terms: list[Term] = ()) -> str:
     items = [f'<li><a href="{_e(d.path(run.run_id))}" download>{_e(d.name)}.csv</a> — '
              f"{'chart' if d.kind == 'chart' else 'table'}{': ' + _e(d.caption) if d.caption else ''}"
-             f" ({d.rows} rows)</li>" for d in downloads]
+             f" ({d.rows} rows)"
+             + "".join(f' · <a href="{_e(href)}" download="{_e(name)}">{_e(name)}</a>'
+                       for href, name in d.figure_links(run.run_id))
+             + "</li>" for d in downloads]
     items.append(f'<li><a href="{_e(run.run_id)}.ipynb" download>{_e(run.run_id)}.ipynb</a> — '
                  "the executed notebook 执行后的笔记本</li>")
     return ("## 本页数据 Data on this page\n\n"
             '<ul class="pingan-downloads">\n' + "\n".join(items) + "\n</ul>\n\n"
+            + _terms_html(list(terms))
             + how_to_cite(f"{run.label or run.run_id} — {kind}", run.run_id, source_ids, citation))
 
 
-def page_notebook(executed: dict, run: Run, kind: str, citation: Citation) -> Page:
+def page_notebook(executed: dict, run: Run, kind: str, citation: Citation,
+                  glossary: list[Term] = ()) -> Page:
     """The page of one run: the executed notebook with a header, its data outputs turned into
-    HTML with download links, and a footer. Nothing is executed."""
+    HTML with download links, and a footer (its data, the glossary's terms it uses with links to
+    them, how to cite it). Nothing is executed."""
     notebook, downloads = extract_downloads(executed, run.run_id)
     cells = notebook["cells"]
     if cells and cells[0]["cell_type"] == "markdown":
@@ -238,7 +343,8 @@ def page_notebook(executed: dict, run: Run, kind: str, citation: Citation) -> Pa
             cells[0]["source"] = first.split("\n", 1)[1].lstrip("\n") if "\n" in first else ""
     source_ids = sources_on_page(notebook, sorted(citation.sources))
     cells.insert(0, _markdown_cell(_header(run, kind), "pingan-header"))
-    cells.append(_markdown_cell(_footer(run, kind, downloads, source_ids, citation), "pingan-footer"))
+    terms = terms_on_page(notebook, list(glossary))
+    cells.append(_markdown_cell(_footer(run, kind, downloads, source_ids, citation, terms), "pingan-footer"))
     return Page(notebook, downloads, source_ids)
 
 
@@ -339,7 +445,9 @@ def book_config(fingerprint: str, observations_count: int) -> dict:
                 # Classic scripts, run in order once the page is parsed (module scripts would not
                 # run on a page opened from disk).
                 "html_js_files": [["datatables.js", {"defer": "defer"}],
-                                  ["pingan-tables.js", {"defer": "defer"}]],
+                                  ["pingan-tables.js", {"defer": "defer"}],
+                                  ["pingan-search-terms.js", {"defer": "defer"}],
+                                  ["pingan-search.js", {"defer": "defer"}]],
                 "html_copy_source": False,  # no _sources/*.ipynb: the executed notebook is in _extra
                 "html_show_sourcelink": False,
                 "html_favicon": f"{STATIC}/favicon.svg",

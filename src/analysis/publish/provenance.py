@@ -182,8 +182,8 @@ def _cited_table(rows: list[dict]) -> str:
 
 
 def _table(rows: list[dict], evidence_header: tuple[str, str], classes: str, evidence) -> str:
-    header = ("obs_id", "region 地区", "indicator 指标", "value 数值", "qualifier", "period 时期",
-              *evidence_header)
+    header = ("观测编号 observation", "region 地区", "indicator 指标", "value 数值", "qualifier 限定",
+              "period 时期", *evidence_header)
     lines = [f'<table class="{classes}">',
              "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead>",
              "<tbody>"]

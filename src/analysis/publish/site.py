@@ -25,9 +25,12 @@ from pathlib import Path
 
 from ..config import PROCESSED_DIR, PROJ_ROOT
 from ..spreadsheet import download_bytes
-from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, STATIC, Citation, book_config,
+from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, SEARCH_SYNONYMS, STATIC, Citation,
+                   book_config,
                    book_toc, dump_yaml, fingerprint, how_to_cite, landing_markdown, page_notebook)
 from .execute import BUILD_NOTEBOOKS
+from .glossary import PAGE as GLOSSARY_PAGE
+from .glossary import Term, glossary_markdown, load_glossary, synonym_groups
 from .provenance import PAGE as PROVENANCE_PAGE
 from .provenance import DATA_DIR, TEXTS_DIR, provenance_markdown
 from .runs import RunList, load_runs
@@ -60,21 +63,39 @@ def _csv_rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def dataset_version() -> str:
+def dataset_release() -> tuple[str, str]:
+    """CITATION.cff's version and date-released (YYYY-MM-DD, "" if it gives none)."""
     import yaml
 
-    return str(yaml.safe_load((PROJ_ROOT / "CITATION.cff").read_text(encoding="utf-8"))["version"])
+    cff = yaml.safe_load((PROJ_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    return str(cff["version"]), str(cff.get("date-released", ""))
 
 
-def search_words(processed_dir: Path) -> str:
-    """Words jieba should keep whole in the search index (besides its own dictionary): the
-    lexicon's practices, the themes and the regions, so that 枫桥经验 or 黄梅县 are found whole
-    as well as by their parts."""
+def search_words(processed_dir: Path, glossary: list[Term] | None = None) -> str:
+    """Words jieba should keep whole in the search index (besides its own dictionary), so that a
+    page is found by them whole as well as by their parts (jieba's search mode indexes both): the
+    codebook's concept and indicator names, the lexicon's practices and their patterns' words, the
+    themes, the regions, and the glossary's terms with their variants (平安建设, 电诈, 网格员).
+    Words with spaces or of one character are left out (jieba's dictionary format is
+    space-separated; one-character words are never indexed)."""
     words = set()
-    for name, column in (("lexicon.csv", "term_zh"), ("themes.csv", "name_zh"), ("regions.csv", "name_zh")):
+    for name, column in (("lexicon.csv", "term_zh"), ("lexicon.csv", "pattern"), ("themes.csv", "name_zh"),
+                         ("regions.csv", "name_zh"), ("concepts.csv", "name_zh"),
+                         ("indicators.csv", "name_zh")):
         for row in _csv_rows((processed_dir / name).read_text(encoding="utf-8")):
-            words.update(w.strip() for w in row[column].split("/") if len(w.strip()) > 1)
-    return "".join(f"{word}\n" for word in sorted(words))
+            words.update(w.strip() for w in re.split(r"[/|、]", row[column]))
+    for term in glossary if glossary is not None else load_glossary(processed_dir):
+        words.update(term.names)
+    return "".join(f"{word}\n" for word in sorted(w for w in words if len(w) > 1 and not re.search(r"\s", w)))
+
+
+def search_script(glossary: list[Term]) -> bytes:
+    """pingan-search-terms.js: the glossary's synonym groups, for the snippets of the search page
+    (pingan-search.js): a classic script setting a global, since a page opened from disk may not
+    fetch JSON."""
+    data = {"synonyms": synonym_groups(glossary)}
+    return ("window.pinganSearchTerms = " + json.dumps(data, ensure_ascii=False, sort_keys=True)
+            + ";\n").encode("utf-8")
 
 
 def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
@@ -96,9 +117,11 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     sources = {row["source_id"]: row for row in _csv_rows(sources_csv)}
     observations = _csv_rows(observations_csv)
     data_files = sorted(p for p in processed_dir.rglob("*") if p.is_file())
-    citation = Citation(dataset_version(), fingerprint([p.read_bytes() for p in data_files]),
-                        sources, SOURCE_NOTE)
+    version, released = dataset_release()
+    citation = Citation(version, fingerprint([p.read_bytes() for p in data_files]),
+                        sources, SOURCE_NOTE, released)
     titles = run_list.titles()
+    glossary = load_glossary(processed_dir)
     files: dict[str, bytes] = {}
     summaries = {}
     for run in run_list.runs:
@@ -106,11 +129,13 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
         executed = json.loads(executed_bytes)
         summaries[run.run_id] = run_summary(executed)
         title = titles[run.notebook]
-        page = page_notebook(executed, run, f"{title['title_zh']} {title['title_en']}", citation)
+        page = page_notebook(executed, run, f"{title['title_zh']} {title['title_en']}", citation, glossary)
         files[f"{run.run_id}.ipynb"] = _json(page.notebook)
         files[f"{EXTRA}/{run.run_id}.ipynb"] = executed_bytes
         for download in page.downloads:
             files[f"{EXTRA}/{download.path(run.run_id)}"] = download_bytes(download.csv)
+            for path, content in download.figure_files(run.run_id).items():
+                files[f"{EXTRA}/{path}"] = content
     for sid, row in sources.items():
         if row["text_path"]:  # archived reports; a cited source has no text to publish
             files[f"{EXTRA}/{TEXTS_DIR}/{sid}.txt"] = (processed_dir / row["text_path"]).read_bytes()
@@ -124,7 +149,11 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     for name, text in (("observations.csv", observations_csv), ("sources.csv", sources_csv)):
         files[f"{EXTRA}/{DATA_DIR}/{name}"] = download_bytes(text)
     files[OBS_IDS_FILE] = _json(sorted(row["obs_id"] for row in observations))
-    files[SEARCH_DICTIONARY] = search_words(processed_dir).encode("utf-8")
+    cite = how_to_cite("术语表 Glossary", GLOSSARY_PAGE, [], citation)
+    files[f"{GLOSSARY_PAGE}.md"] = glossary_markdown(glossary, cite).encode("utf-8")
+    files[SEARCH_DICTIONARY] = search_words(processed_dir, glossary).encode("utf-8")
+    files[SEARCH_SYNONYMS] = _json(synonym_groups(glossary))
+    files[f"{STATIC}/pingan-search-terms.js"] = search_script(glossary)
     for asset in sorted(STATIC_SOURCE.iterdir()):
         files[f"{STATIC}/{asset.name}"] = asset.read_bytes()
     for name, content in datatables_script().items():
@@ -133,8 +162,11 @@ def book_files(run_list: RunList, notebooks_dir: Path = BUILD_NOTEBOOKS,
     # The navigation of every page depends on the table of contents, links and citations on the
     # data, and the rendering on this code: when any of them changes, every page is rebuilt.
     code = [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]
+    # Its CSS and JavaScript too: each page links them with their checksum.
+    code += [files[f"{STATIC}/{asset.name}"] for asset in sorted(STATIC_SOURCE.iterdir())]
     files["_config.yml"] = dump_yaml(book_config(
-        fingerprint([files["_toc.yml"], citation.fingerprint.encode(), *code]),
+        fingerprint([files["_toc.yml"], citation.fingerprint.encode(), files[SEARCH_DICTIONARY],
+                     files[SEARCH_SYNONYMS], *code]),
         len(observations))).encode("utf-8")
     return files
 
@@ -272,7 +304,7 @@ def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS,
     run_list = load_runs()
     try:
         files = book_files(run_list, notebooks_dir)
-    except ValueError as exc:  # a notebook or runs.yaml the book cannot be made from
+    except ValueError as exc:  # a notebook, runs.yaml or the glossary the book cannot be made from
         raise SystemExit(f"site: {exc}") from None
     changed = sync_tree(files, book_dir)
     if {"_config.yml", "_toc.yml"} & set(changed):
@@ -282,7 +314,7 @@ def build_site(site_dir: Path = SITE_DIR, notebooks_dir: Path = BUILD_NOTEBOOKS,
     html_dir = render_book(book_dir)
     write_web_font(html_dir)
     publish(published_files(html_dir, book_dir / EXTRA), site_dir)
-    pages = len(run_list.runs) + 2  # the runs, the landing page and the provenance page
+    pages = len(run_list.runs) + 3  # the runs, the landing page, the provenance and glossary pages
     sources = sum(1 for path in changed if not path.startswith((EXTRA, PRIVATE, STATIC)))
     where = site_dir / "index.html"
     print(f"site: {pages} pages ({sources} sources changed) in {time.perf_counter() - start:.1f} s → "

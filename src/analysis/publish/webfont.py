@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def subset_font(characters: list[str]) -> bytes:
 
     from ..questions.plots import cjk_font_path
 
+    # The subsetter logs every table it prunes at INFO (about sixty lines on a site build, where
+    # Jupyter Book has set logging up): a build prints its one line.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
