@@ -111,23 +111,38 @@ def test_region_charts_name_places_and_indicators_at_reading_size_in_province_co
     plots.use_cjk_font()
     figures = profile.comparable_figures(DATA, code)
     ids = set(figures["item_id"]) | set(" ".join(figures["obs_ids"]).split())
-    for panel, frame in profile.panels(figures):
-        figure = profile.panel_chart(DATA, code, panel, frame)
+    charts = profile.charts(DATA, code, figures)
+    drawn = pd.concat([frame for _, _, frame in charts])
+    assert set(drawn["group_id"]) == set(figures.loc[figures["drawn"], "group_id"])  # every drawn axis, once
+    for name, figure, frame in charts:
         figure.canvas.draw()
         texts = _texts(figure)
         assert all(t.get_fontsize() >= 9 for t in texts), [(t.get_text(), t.get_fontsize()) for t in texts
                                                              if t.get_fontsize() < 9]
-        words = " ".join(t.get_text() for t in texts)
+        words = " ".join(" ".join(t.get_text() for t in texts).split())  # caption lines joined
         assert not [i for i in ids if i in words], "an obs_id or item id as a label"
         values = re.findall(r"\b(?:19|20)\d\d(?:–\d\d)?: (-?[0-9.,]+)", words)  # the region's own, labelled
         assert values and all(v == plots.format_readable([float(v.replace(",", ""))])[0] for v in values)
         assert "$" not in words and "10^" not in words  # plain numbers on a log axis
-        assert "Rule:" in words and "Blue: Hubei; red: Hunan" in words  # the caption says what it shows
-        ax = figure.axes[0]
-        tick_labels = " ".join(t.get_text() for t in ax.get_yticklabels())
+        assert "Rule" in words and "Blue: Hubei; red: Hunan" in words  # the caption says what it shows
+        tick_labels = " ".join(t.get_text() for ax in figure.axes for t in ax.get_yticklabels())
         assert all(name in tick_labels for name in frame["axis_zh"].unique())
-        colours = {matplotlib.colors.to_hex(c) for coll in ax.collections for c in coll.get_edgecolor()}
-        assert colours <= {*plots.PROVINCE_COLOURS.values(), "#111111"}
+        colours = {matplotlib.colors.to_hex(c) for ax in figure.axes for coll in ax.collections
+                   for c in coll.get_edgecolor()}
+        assert colours <= {*plots.PROVINCE_COLOURS.values(), plots.OWN_EDGE}
+        plt.close(figure)
+
+
+def test_small_panels_share_one_figure_as_small_multiples_each_with_its_own_scale():
+    import matplotlib.pyplot as plt
+
+    figures = profile.comparable_figures(DATA, "430000")
+    charts = profile.charts(DATA, "430000", figures)
+    assert [name for name, _, _ in charts] == ["annual_per_10k", "other_axes"]  # 16 one-axis charts before
+    _, small, frame = charts[1]
+    assert len(small.axes) == frame["panel"].nunique() == 6
+    assert len({ax.get_xlim() for ax in small.axes}) == 6
+    for _, figure, _ in charts:
         plt.close(figure)
 
 

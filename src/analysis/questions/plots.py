@@ -694,44 +694,32 @@ def _free_offset(ax, x: float, y: float, text: str, placed: list, offsets, fonts
     return None
 
 
-# The dot strip's layout, in inches (height) and fractions of the 9-inch width: room on the left
-# for a row's two-line label, on the right for its standing, above for title and legend.
-_DOTS_ROW_IN, _DOTS_TOP_IN, _DOTS_BOTTOM_IN = 0.56, 0.7, 0.55
+# The dot strips' layout, in inches (height) and fractions of the 9-inch width: room on the left
+# for a row's label, on the right for its standing; above the panels the legend, above and below
+# each panel its title and its x axis.
+_DOTS_ROW_IN, _DOTS_LEGEND_IN, _DOTS_TITLE_IN, _DOTS_AXIS_IN = 0.56, 0.35, 0.4, 0.6
 _DOTS_LEFT, _DOTS_RIGHT = 0.37, 0.78
 _DOTS_CAPTION_CHARACTERS = 105  # at 9.5 pt, about the figure's 9 inches
 # Where a dot's label may go, in points from the dot: above, below, then further out and aside.
 _DOT_LABEL_OFFSETS = [(0, 10), (0, -10), (0, 21), (0, -21), (34, 10), (-34, 10), (34, -10), (-34, -10),
                       (60, 0), (-60, 0), (60, 12), (-60, 12), (60, -12), (-60, -12)]
+OWN_EDGE = "#111111"
 
 
-def region_dots(frame, title: str, xlabel: str, caption_text: str, log: bool = False):
-    """One region's figures against the other regions' on each axis they share: one row per axis
-    (``row``, its label: an indicator's name; ``standing``, written right of the row: where the
-    region's figure stands), every figure a dot at ``shown_value`` with its interval
-    (``shown_low``–``shown_high``; an open upper end drawn as an arrow), coloured by province
-    (``province_code``, PROVINCE_COLOURS), hollow when cited (``evidence_kind``). The region's
-    own figures (``own``) are large diamonds labelled with their period and value (``period``;
-    three significant digits, ``format_readable``); of the others, the lowest and highest of each
-    row are labelled with their place (``region_name_zh``); labels are moved apart where they
-    would overlap (a place name with no free room is left out). ``log``: a logarithmic x axis (values must be positive). Text at
-    READING_POINTS; the caption under the figure (``caption``). Returns the figure."""
+def _dot_rows(ax, frame, title: str, xlabel: str, log: bool) -> list:
+    """Draw one panel of ``region_dots`` into ``ax``; returns the labels to place once every panel
+    is laid out: (x, y, text, colour)."""
     import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-    plt = _pyplot()
     frame = frame.reset_index(drop=True)
     rows = list(dict.fromkeys(frame["row"]))
-    height = _DOTS_ROW_IN * len(rows) + _DOTS_TOP_IN + _DOTS_BOTTOM_IN
-    fig = plt.figure(figsize=(9, height))
-    # A fixed layout (no tight_layout: one drawing less); the saved image's tight box takes in
-    # whatever lies outside the figure (a long row label, the caption).
-    ax = fig.add_axes((_DOTS_LEFT, _DOTS_BOTTOM_IN / height, _DOTS_RIGHT - _DOTS_LEFT,
-                       _DOTS_ROW_IN * len(rows) / height))
     positions = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
 
     def missing(x) -> bool:
         return x is None or (isinstance(x, float) and np.isnan(x))
 
-    labels = []  # (x, y, text, colour, bold): drawn once the axes are laid out
+    labels = []
     for name, group in frame.groupby("row", sort=False):
         group = group.sort_values("shown_value", kind="stable")
         # The other regions' dots alternate a little above and below the row's line, so that
@@ -753,35 +741,31 @@ def region_dots(frame, title: str, xlabel: str, caption_text: str, log: bool = F
                             arrowprops={"arrowstyle": "->", "color": colour})
             cited = row["evidence_kind"] == "cited"
             ax.scatter(value, y, s=80 if own else 30, marker="D" if own else "o", zorder=4 if own else 3,
-                       edgecolor="#111111" if own else colour, facecolor="white" if cited else colour,
+                       edgecolor=OWN_EDGE if own else colour, facecolor="white" if cited else colour,
                        linewidth=1.4, alpha=1.0 if own else 0.8)
             if own:
-                labels.append((value, y, f"{row['period']}: {format_readable([value])[0]}", "#111111"))
+                labels.append((value, y, f"{row['period']}: {format_readable([value])[0]}", OWN_EDGE))
             elif index in named:
                 labels.append((value, y, str(row["region_name_zh"]), colour))
     ax.set_yticks(list(positions.values()), ["\n".join(fill(line, 40) for line in str(r).split("\n"))
                                              for r in positions], fontsize=READING_POINTS)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     if log:
         ax.set_xscale("log")
-        # Plain numbers (0.01, not 10^-2), at 1, 2 and 5 of each power of ten where there is room.
         ends = frame[["shown_value", "shown_low", "shown_high"]].astype(float).to_numpy().ravel()
         ends = ends[np.isfinite(ends) & (ends > 0)]
         decades = np.log10(ends.max() / ends.min())
+        # Plain numbers (0.01, not 10^-2), at 1, 2 and 5 of each power of ten where there is room.
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
         ax.xaxis.set_minor_formatter(NullFormatter())
     else:  # a linear axis starts from (or reaches) zero, so that lengths are not exaggerated
-        from matplotlib.ticker import MaxNLocator
-
         ax.axvline(0, color="#888888", linewidth=0.8, zorder=1)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))  # room for 10,000,000,000
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(f"{v:.6g}"))))
     ax.margins(x=0.1)
     ax.tick_params(axis="x", labelsize=READING_POINTS)
     ax.set_xlabel(xlabel, fontsize=READING_POINTS)
-    ax.set_title(title, loc="left", fontsize=11, pad=22)  # the legend sits between title and dots
+    ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
     for y in positions.values():
         ax.axhline(y, color="#e6e6e6", linewidth=0.8, zorder=0)
@@ -789,25 +773,57 @@ def region_dots(frame, title: str, xlabel: str, caption_text: str, log: bool = F
     for name, y in positions.items():
         ax.annotate(standing[name], (1.0, y), xycoords=("axes fraction", "data"), xytext=(10, 0),
                     textcoords="offset points", va="center", fontsize=READING_POINTS, color="#333333")
+    return labels
+
+
+def region_dots(panels, title: str, caption_text: str):
+    """One region's figures against the other regions' on each axis they share, as small
+    multiples: one panel per (frame, title, xlabel, log) of ``panels``, stacked, each with its own
+    x axis (logarithmic when ``log``: values must be positive) shared by its rows. In a panel, one
+    row per axis (``row``, its label: an indicator's name; ``standing``, written right of the row:
+    where the region's figure stands), every figure a dot at ``shown_value`` with its interval
+    (``shown_low``–``shown_high``; an open upper end drawn as an arrow), coloured by province
+    (``province_code``, PROVINCE_COLOURS), hollow when cited (``evidence_kind``). The region's own
+    figures (``own``) are large diamonds labelled with their period and value (``period``; three
+    significant digits, ``format_readable``); of the others, the lowest and highest of each row are
+    labelled with their place (``region_name_zh``); labels are moved apart where they would
+    overlap (a place name with no free room is left out). ``title`` and one legend above the
+    panels; text at READING_POINTS; the caption under the figure (``caption``). Returns the
+    figure."""
+    plt = _pyplot()
+    heights = [_DOTS_TITLE_IN + _DOTS_ROW_IN * frame["row"].nunique() + _DOTS_AXIS_IN for frame, *_ in panels]
+    total = _DOTS_LEGEND_IN + sum(heights)
+    fig = plt.figure(figsize=(9, total))
+    # A fixed layout (no tight_layout: one drawing less); the saved image's tight box takes in
+    # whatever lies outside the figure (a long row label, the caption).
+    top, placed_labels = total - _DOTS_LEGEND_IN, []
+    for (frame, title, xlabel, log), height in zip(panels, heights):
+        plot_height = height - _DOTS_TITLE_IN - _DOTS_AXIS_IN
+        ax = fig.add_axes((_DOTS_LEFT, (top - _DOTS_TITLE_IN - plot_height) / total, _DOTS_RIGHT - _DOTS_LEFT,
+                           plot_height / total))
+        placed_labels.append((ax, _dot_rows(ax, frame, title, xlabel, log)))
+        top -= height
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", linestyle="", color=PROVINCE_COLOURS[c], label=name)
                for c, name in PROVINCE_NAMES.items()]
-    handles += [Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999", markeredgecolor="#111111",
+    handles += [Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999", markeredgecolor=OWN_EDGE,
                        markersize=8, label="本地区 this region"),
                 Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#555555",
                        color="#555555", label="空心 hollow: cited 引用")]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=READING_POINTS,
-              frameon=False, borderaxespad=0.2)
-    placed: list = []
-    for x, y, text, colour in sorted(labels, key=lambda label: label[3] != "#111111"):  # own first
-        offset = _free_offset(ax, x, y, text, placed, _DOT_LABEL_OFFSETS, READING_POINTS)
-        if offset is None and colour != "#111111":
-            continue  # another region's name is a help, not a must: left out rather than overlapping
-        dx, dy = offset or _DOT_LABEL_OFFSETS[0]
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
-                    fontsize=READING_POINTS, color=colour,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
-                    arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6} if abs(dy) > 12 or dx else None)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(_DOTS_LEFT, 1.0), ncol=4,
+               fontsize=READING_POINTS, frameon=False, borderaxespad=0.2)
+    fig.text(0.01, 1.0, title, ha="left", va="bottom", fontsize=12)
+    for ax, labels in placed_labels:
+        placed: list = []
+        for x, y, text, colour in sorted(labels, key=lambda label: label[3] != OWN_EDGE):  # own first
+            offset = _free_offset(ax, x, y, text, placed, _DOT_LABEL_OFFSETS, READING_POINTS)
+            if offset is None and colour != OWN_EDGE:
+                continue  # another region's name is a help, not a must: left out rather than overlapping
+            dx, dy = offset or _DOT_LABEL_OFFSETS[0]
+            ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
+                        fontsize=READING_POINTS, color=colour,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+                        arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6} if abs(dy) > 12 or dx else None)
     caption(fig, caption_text, width=_DOTS_CAPTION_CHARACTERS)
     return fig

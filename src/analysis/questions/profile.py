@@ -251,32 +251,58 @@ def panels(figures: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def panel_chart(data: Dataset, region_code: str, panel: str, frame: pd.DataFrame):
-    """Draw one panel (``plots.region_dots``): its title names the region and the kind of axis,
-    its x label the unit (KIND_LABELS), its caption what a dot, a row and a diamond are and the
-    rule that lets the figures share each axis (comparison_groups.csv). Returns the figure."""
-    from .plots import region_dots
+# A panel of at most this many axes is drawn with the other small ones in one figure of small
+# multiples (each keeps its own x axis); a larger one has a figure of its own.
+SMALL_PANEL_ROWS = 3
 
-    region = data.regions.set_index("region_code").loc[region_code]
+
+def _panel_axis(data: Dataset, panel: str, frame: pd.DataFrame) -> tuple:
+    """(frame, title, x label, log) of one panel for ``plots.region_dots``, and its rules."""
     kind = frame["kind"].iloc[0]
     zh, en = PANEL_TITLES[kind]
-    units = sorted(frame["unit_en"].dropna().unique())
     money = panel.endswith("--money")
+    units = sorted(frame["unit_en"].dropna().unique())
     unit = units[0] if len(units) == 1 else "number (unit in each row's label)"
-    xlabel = comparisons.KIND_LABELS[kind].format(unit=unit)
     values = frame["shown_value"].astype(float)
     log = bool((values > 0).all() and values.max() / values.min() >= LOG_SPAN)
+    title = f"{zh}{'(金额)' if money else ''} {en}{' (money)' if money else ''}"
+    xlabel = comparisons.KIND_LABELS[kind].format(unit=unit) + (" (log scale 对数)" if log else "")
     rules = data.comparison_groups.set_index("group_id").loc[frame["group_id"].unique(), "rule"]
     # What the rule says of how the kind is drawn elsewhere (one series per region, by year) is
     # not how this page draws it: only what lets the figures share the axis is kept.
-    rules = rules.str.split(": drawn ").str[0].unique()
-    title = (f"{region['name_zh']}与其他地区:{zh}{'(金额)' if money else ''} "
-             f"{region['name_en']} beside other regions: {en}{' (money)' if money else ''}")
-    text = (f"Each row: one axis on which {region['name_en']} has a figure and the comparison layer lets "
-            "figures of other regions share it (a valid comparison group); each dot: one figure, its line "
-            "the interval the number as printed allows (an arrow: 'more than', open upwards). Diamond: "
-            f"{region['name_en']}'s own, labelled with its period and value; the other regions' lowest and "
-            "highest are named. Blue: Hubei; red: Hunan; hollow: a cited figure. Right of each row: how many "
-            "of the other regions' figures this one is above or below with intervals apart (the rest overlap)."
-            + (" Logarithmic axis." if log else "") + " Rule: " + " ".join(r.rstrip(".") + "." for r in rules))
-    return region_dots(frame, title, xlabel + (" (log scale 对数)" if log else ""), text, log=log)
+    rules = [r.rstrip(".") + "." for r in rules.str.split(": drawn ").str[0].unique()]
+    return (frame, title, xlabel, log), rules
+
+
+def charts(data: Dataset, region_code: str, figures: pd.DataFrame) -> list[tuple[str, object, pd.DataFrame]]:
+    """The region page's charts (``plots.region_dots``): each panel of more than SMALL_PANEL_ROWS
+    axes in a figure of its own, the smaller ones together as small multiples, in PANEL_ORDER.
+    Each caption says what a row, a dot and a diamond are and the rules that let the figures share
+    each axis (comparison_groups.csv). Returns (name, figure, the data drawn) per chart; none when
+    the region shares no axis."""
+    from .plots import region_dots
+
+    region = data.regions.set_index("region_code").loc[region_code]
+    every = panels(figures)
+    big = [(p, f) for p, f in every if f["group_id"].nunique() > SMALL_PANEL_ROWS]
+    small = [(p, f) for p, f in every if f["group_id"].nunique() <= SMALL_PANEL_ROWS]
+    out = []
+    for name, group in [(p.replace("--", "_"), [(p, f)]) for p, f in big] + ([("other_axes", small)] if small else []):
+        drawn = [_panel_axis(data, p, f) for p, f in group]
+        logs = [axis[3] for axis, _ in drawn]
+        rules = list(dict.fromkeys(r for _, rs in drawn for r in rs))
+        text = (f"{region['name_en']} ({region['name_zh']}) beside other regions. Each row: one axis on which "
+                f"{region['name_en']} has a figure and the comparison layer lets figures of other regions share it "
+                "(a valid comparison group); each dot: one figure, its line the interval the number as printed "
+                "allows (an arrow: 'more than', open upwards). Diamond: the region's own, labelled with its "
+                "period and value; the other regions' lowest and highest are named. Blue: Hubei; red: Hunan; "
+                "hollow: a cited figure. Right of each row: how many of the other regions' figures this one is "
+                "above or below with intervals apart (the rest overlap)."
+                + (" Logarithmic axis." if all(logs) else " Logarithmic axes where marked." if any(logs) else "")
+                + " Rule" + ("s" if len(rules) > 1 else "") + ": " + " ".join(rules))
+        kinds = " · ".join(f"{PANEL_TITLES[f['kind'].iloc[0]][0]}" for _, f in group)
+        figure = region_dots([axis for axis, _ in drawn],
+                             f"{region['name_zh']}与其他地区:{kinds} {region['name_en']} beside other regions", text)
+        frame = pd.concat([f for _, f in group], ignore_index=True).drop(columns=["row", "standing"])
+        out.append((name, figure, frame))
+    return out
