@@ -104,7 +104,7 @@ def _texts(figure):
     return [t for t in figure.findobj(matplotlib.text.Text) if t.get_text().strip()]
 
 
-@pytest.mark.parametrize("code", ["420000", "430000"])
+@pytest.mark.parametrize("code", ["420000", "430000", "421127"])
 def test_region_charts_name_places_and_indicators_at_reading_size_in_province_colours(code):
     import matplotlib.pyplot as plt
 
@@ -124,6 +124,10 @@ def test_region_charts_name_places_and_indicators_at_reading_size_in_province_co
         values = re.findall(r"\b(?:19|20)\d\d(?:–\d\d)?: (-?[0-9.,]+)", words)  # the region's own, labelled
         assert values and all(v == plots.format_readable([float(v.replace(",", ""))])[0] for v in values)
         assert "$" not in words and "10^" not in words  # plain numbers on a log axis
+        for ax in figure.axes:  # tick labels of an axis never overlap
+            boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()
+                            and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]), key=lambda b: b.x0)
+            assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ax.get_xticklabels()]
         assert "Rule" in words and "Blue: Hubei; red: Hunan" in words  # the caption says what it shows
         tick_labels = " ".join(t.get_text() for ax in figure.axes for t in ax.get_yticklabels())
         assert all(name in tick_labels for name in frame["axis_zh"].unique())
@@ -142,6 +146,8 @@ def test_small_panels_share_one_figure_as_small_multiples_each_with_its_own_scal
     _, small, frame = charts[1]
     assert len(small.axes) == frame["panel"].nunique() == 6
     assert len({ax.get_xlim() for ax in small.axes}) == 6
+    titles = [t.get_text() for t in small.texts]
+    assert any(t.startswith("湖南省与其他地区:每万人每年 · 同比变化") for t in titles), titles  # not a panel's title
     for _, figure, _ in charts:
         plt.close(figure)
 

@@ -700,6 +700,9 @@ def _free_offset(ax, x: float, y: float, text: str, placed: list, offsets, fonts
 _DOTS_ROW_IN, _DOTS_LEGEND_IN, _DOTS_TITLE_IN, _DOTS_AXIS_IN = 0.56, 0.35, 0.4, 0.6
 _DOTS_LEFT, _DOTS_RIGHT = 0.37, 0.78
 _DOTS_CAPTION_CHARACTERS = 105  # at 9.5 pt, about the figure's 9 inches
+# A log axis spanning at most this many powers of ten is marked at 1, 2 and 5 of each (0.01, 0.02,
+# 0.05); a wider one at each power only, so that labels as long as 1,000,000 stay apart.
+_DOTS_FINE_DECADES = 1.5
 # Where a dot's label may go, in points from the dot: above, below, then further out and aside.
 _DOT_LABEL_OFFSETS = [(0, 10), (0, -10), (0, 21), (0, -21), (34, 10), (-34, 10), (34, -10), (-34, -10),
                       (60, 0), (-60, 0), (60, 12), (-60, 12), (60, -12), (-60, -12)]
@@ -756,7 +759,8 @@ def _dot_rows(ax, frame, title: str, xlabel: str, log: bool) -> list:
         ends = ends[np.isfinite(ends) & (ends > 0)]
         decades = np.log10(ends.max() / ends.min())
         # Plain numbers (0.01, not 10^-2), at 1, 2 and 5 of each power of ten where there is room.
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= _DOTS_FINE_DECADES
+                                              else (1.0,)))
         ax.xaxis.set_minor_formatter(NullFormatter())
     else:  # a linear axis starts from (or reaches) zero, so that lengths are not exaggerated
         ax.axvline(0, color="#888888", linewidth=0.8, zorder=1)
@@ -797,11 +801,11 @@ def region_dots(panels, title: str, caption_text: str):
     # A fixed layout (no tight_layout: one drawing less); the saved image's tight box takes in
     # whatever lies outside the figure (a long row label, the caption).
     top, placed_labels = total - _DOTS_LEGEND_IN, []
-    for (frame, title, xlabel, log), height in zip(panels, heights):
+    for (frame, panel_title, xlabel, log), height in zip(panels, heights):
         plot_height = height - _DOTS_TITLE_IN - _DOTS_AXIS_IN
         ax = fig.add_axes((_DOTS_LEFT, (top - _DOTS_TITLE_IN - plot_height) / total, _DOTS_RIGHT - _DOTS_LEFT,
                            plot_height / total))
-        placed_labels.append((ax, _dot_rows(ax, frame, title, xlabel, log)))
+        placed_labels.append((ax, _dot_rows(ax, frame, panel_title, xlabel, log)))
         top -= height
     from matplotlib.lines import Line2D
 

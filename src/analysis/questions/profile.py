@@ -300,7 +300,7 @@ def charts(data: Dataset, region_code: str, figures: pd.DataFrame) -> list[tuple
                 "above or below with intervals apart (the rest overlap)."
                 + (" Logarithmic axis." if all(logs) else " Logarithmic axes where marked." if any(logs) else "")
                 + " Rule" + ("s" if len(rules) > 1 else "") + ": " + " ".join(rules))
-        kinds = " · ".join(f"{PANEL_TITLES[f['kind'].iloc[0]][0]}" for _, f in group)
+        kinds = " · ".join(dict.fromkeys(PANEL_TITLES[f["kind"].iloc[0]][0] for _, f in group))
         figure = region_dots([axis for axis, _ in drawn],
                              f"{region['name_zh']}与其他地区:{kinds} {region['name_en']} beside other regions", text)
         frame = pd.concat([f for _, f in group], ignore_index=True).drop(columns=["row", "standing"])
