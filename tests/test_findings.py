@@ -98,3 +98,40 @@ def test_coverage_and_limits_count_the_data():
     limits = findings.limits(DATA)
     assert limits["members"].sum() == (DATA.comparisons["status"] != "compared").sum()
     assert limits.iloc[0]["reason"].startswith("仅此一项 ")
+
+
+def test_the_discourse_takeaway_says_which_contrasts_hold_and_how_many_do_not():
+    contrasts = findings.discourse_contrasts(DATA)
+    text = findings.discourse_takeaway(contrasts)
+    assert "网格在湖南报告中的每万字提及多于湖北(区间不重叠);其余10个词的差异不能由计数确定" in text
+    assert "网格 (grid management) is named more often in Hunan's" in text
+    assert "4 Hubei and 1 Hunan archived report(s)" in text
+    none_apart = contrasts.assign(differ=False)
+    assert "no practice's mention rate differs beyond the uncertainty" in findings.discourse_takeaway(none_apart)
+    # a contrast the other way is said of the other province
+    flipped = contrasts.assign(per_10k_characters=-contrasts["per_10k_characters"])
+    assert "网格在湖北报告中的每万字提及多于湖南" in findings.discourse_takeaway(flipped)
+
+
+def test_the_discourse_chart_draws_the_findings_intervals_and_its_caption_says_what_holds():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.questions import plots
+
+    plots.use_cjk_font()
+    contrasts = findings.discourse_contrasts(DATA)
+    figure, drawn = findings.discourse_chart(contrasts)
+    assert drawn["low"].tolist() == contrasts.set_index(["term_code", "province"]).loc[
+        list(zip(drawn["term_code"], drawn["province"]))]["low"].tolist()  # the same intervals, reused
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "★ 网格 grid management" and sum(t.startswith("★") for t in labels) == 1
+    caption = " ".join(t.get_text() for t in figure.texts).replace("\n", " ")
+    assert "a contrast that holds (网格)" in caption and "湖北 Hubei: 4 report(s)" in caption
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()[:3]) for p in ax.patches}
+    assert colours == set(plots.PROVINCE_COLOURS.values())
+    assert all(t.get_fontsize() >= 9 for t in figure.findobj(matplotlib.text.Text) if t.get_text().strip())
+    plt.close(figure)

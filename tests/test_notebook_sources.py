@@ -1,6 +1,7 @@
 """Notebook sources: committed without outputs, each with its question, parameters and summary."""
 
 import json
+import re
 
 import pytest
 
@@ -158,3 +159,19 @@ def test_the_kernel_drops_only_its_two_messages_that_are_noise():
     assert not keep(record("KeyboardInterrupt caught in kernel."))
     assert keep(record("Kernel is running over TCP with a problem"))
     assert keep(record("Something else went wrong"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_takeaway_comes_right_after_the_set_up_cell(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    tagged = [i for i, c in enumerate(code) if "takeaway" in c["metadata"].get("tags", [])]
+    setup = next(i for i, c in enumerate(code) if "views.start(" in "".join(c["source"]))
+    if path.stem in ("00_key_findings", "02_region_profile", "05_discourse"):
+        assert tagged, "the page has no takeaway"
+    assert tagged in ([], [setup + 1])
+    for i in tagged:
+        source = "".join(code[i]["source"])
+        # a unit (per 10,000), a percentage (× 100) or a format is no figure of the data
+        figures = re.sub(r"10,000|\* 100|'\.\d+f'", "", source)
+        assert "views.takeaway(" in source and not re.search(r"\d", figures), "a number typed into the takeaway"

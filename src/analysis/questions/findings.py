@@ -337,3 +337,62 @@ def limits(data: Dataset) -> pd.DataFrame:
              .reset_index().sort_values(["items_count", "reason_code"], ascending=[False, True]))
     table["reason"] = table["reason_code"].map(lambda c: labels.label("reason_code", c))
     return table.rename(columns={"items_count": "members"}).reset_index(drop=True)
+
+
+def discourse_takeaway(contrasts: pd.DataFrame) -> str:
+    """One sentence, Chinese then English, for the discourse page: how many archived reports stand
+    behind each province, the practices whose mention rates differ (intervals apart), grouped by
+    the province that names them more often, and how many do not differ."""
+    terms = contrasts.drop_duplicates("term_code").set_index("term_code")
+    wide = contrasts.pivot(index="term_code", columns="province_code", values="per_10k_characters")
+    reports = contrasts.drop_duplicates("province_code").set_index("province_code")["reports"]
+    apart = terms[terms["differ"]].index
+    codes = list(PROVINCES)
+    higher = {code: [t for t in apart if wide.loc[t, code] == wide.loc[t, codes].max()] for code in codes}
+    rest = len(terms) - len(apart)
+    zh_parts, en_parts = [], []
+    for code, (zh, en) in PROVINCES.items():
+        if higher[code]:
+            other_zh = next(z for c, (z, _) in PROVINCES.items() if c != code)
+            zh_parts.append(f"{'、'.join(terms.loc[t, 'term_zh'] for t in higher[code])}在{zh}报告中的每万字提及多于{other_zh}")
+            en_parts.append(", ".join(f"{terms.loc[t, 'term_zh']} ({short_gloss(terms.loc[t, 'gloss_en'])})"
+                                      for t in higher[code])
+                            + f" {'is' if len(higher[code]) == 1 else 'are'} named more often in {en}'s")
+    zh = ("、".join(f"{zh}{reports.get(code, 0)}份" for code, (zh, _) in PROVINCES.items()) + "存档报告中,"
+          + (";".join(zh_parts) + "(区间不重叠)" if zh_parts else "没有一个词的提及率差异超出计数的不确定性")
+          + (f";其余{rest}个词的差异不能由计数确定" if zh_parts and rest else "") + "。")
+    en = ("In " + " and ".join(f"{reports.get(code, 0)} {en}" for code, (_, en) in PROVINCES.items())
+          + " archived report(s), "
+          + ("; ".join(en_parts) + " (mentions per 10,000 characters, intervals apart)" if en_parts
+             else "no practice's mention rate differs beyond the uncertainty of the counts")
+          + (f"; for the other {rest} practices the counts cannot establish a difference" if en_parts and rest else "")
+          + ".")
+    return f"{zh} {en}"
+
+
+def discourse_chart(contrasts: pd.DataFrame):
+    """The discourse contrasts drawn (``plots.paired_bars``): one pair of bars per practice, Hubei
+    and Hunan, mentions per 10,000 characters of report body with the exact Poisson intervals of
+    ``discourse_contrasts``; practices that differ first (★), then by rate. The caption says what
+    the bars and whiskers are, how many reports stand behind each province and which contrasts
+    hold. Returns (figure, the data drawn)."""
+    from .plots import paired_bars
+
+    shown = contrasts.assign(term=contrasts["term_zh"] + " " + contrasts["gloss_en"].map(short_gloss),
+                             shown_value=contrasts["per_10k_characters"], shown_low=contrasts["low"],
+                             shown_high=contrasts["high"])
+    shown = shown.sort_values(["differ", "per_10k_characters"], ascending=[False, False], kind="stable")
+    behind = shown.drop_duplicates("province_code").sort_values("province_code")
+    held = shown[shown["differ"]].drop_duplicates("term_code")
+    caption = ("Bars: mentions of each practice per 10,000 characters of report body, the province's archived "
+               "reports pooled (" + ", ".join(f"{r.province}: {r.reports} report(s), "
+                                              f"{format_value(r.body_characters)} characters"
+                                              for r in behind.itertuples()) + "); whiskers: exact 95% Poisson "
+               "intervals on the counts. ★: intervals apart, a contrast that holds ("
+               + (", ".join(held["term_zh"]) if len(held) else "none") + "); every other pair of intervals "
+               "overlaps, so its gap may be chance. The reports are few and chosen by their publishers: a "
+               "contrast of these reports, not of the provinces.")
+    figure = paired_bars(shown, "每万字提及:湖北与湖南的报告 Mentions per 10,000 characters, Hubei and Hunan reports",
+                         "每万字提及次数 mentions per 10,000 characters of report body", caption)
+    return figure, shown[["term_code", "term_zh", "gloss_en", "province", "mentions", "body_characters", "reports",
+                          "per_10k_characters", "low", "high", "differ"]]

@@ -921,3 +921,165 @@ def figure_strip(frame, title: str, reasons: dict[str, str], ax=None):
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.08 - 0.6 / max(len(regions), 1)),
               fontsize=9, frameon=False, ncol=1)
     return ax
+
+
+# A region page's dot strips: text at reading size (at the column's width a 9-inch figure is shown
+# at about 102 px an inch, so 9 pt is about 13 CSS px).
+READING_POINTS = 9
+
+
+def _free_offset(ax, x: float, y: float, text: str, placed: list, offsets, fontsize: float):
+    """The first of ``offsets`` (points) at which ``text`` beside the point (x, y) stays inside the
+    axes and overlaps none of the boxes already ``placed`` (screen pixels), its box added to
+    ``placed``; None when every place is taken."""
+    scale = ax.figure.dpi / 72
+    width, height = _text_ems(text) * fontsize * scale, fontsize * 1.3 * scale
+    sx, sy = ax.transData.transform((x, y))
+    frame = ax.get_window_extent()
+    for dx, dy in offsets:
+        cx, cy = sx + dx * scale, sy + dy * scale
+        box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+        inside = frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1
+        if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            placed.append(box)
+            return dx, dy
+    return None
+
+
+# The dot strips' layout, in inches (height) and fractions of the 9-inch width: room on the left
+# for a row's label, on the right for its standing; above the panels the legend, above and below
+# each panel its title and its x axis.
+_DOTS_ROW_IN, _DOTS_LEGEND_IN, _DOTS_TITLE_IN, _DOTS_AXIS_IN = 0.56, 0.35, 0.4, 0.6
+_DOTS_LEFT, _DOTS_RIGHT = 0.37, 0.78
+_DOTS_CAPTION_CHARACTERS = 105  # at 9.5 pt, about the figure's 9 inches
+# A log axis spanning at most this many powers of ten is marked at 1, 2 and 5 of each (0.01, 0.02,
+# 0.05); a wider one at each power only, so that labels as long as 1,000,000 stay apart.
+_DOTS_FINE_DECADES = 1.5
+# Where a dot's label may go, in points from the dot: above, below, then further out and aside.
+_DOT_LABEL_OFFSETS = [(0, 10), (0, -10), (0, 21), (0, -21), (34, 10), (-34, 10), (34, -10), (-34, -10),
+                      (60, 0), (-60, 0), (60, 12), (-60, 12), (60, -12), (-60, -12)]
+OWN_EDGE = "#111111"
+
+
+def _dot_rows(ax, frame, title: str, xlabel: str, log: bool) -> list:
+    """Draw one panel of ``region_dots`` into ``ax``; returns the labels to place once every panel
+    is laid out: (x, y, text, colour)."""
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+    frame = frame.reset_index(drop=True)
+    rows = list(dict.fromkeys(frame["row"]))
+    positions = {name: len(rows) - 1 - i for i, name in enumerate(rows)}
+
+    def missing(x) -> bool:
+        return x is None or (isinstance(x, float) and np.isnan(x))
+
+    labels = []
+    for name, group in frame.groupby("row", sort=False):
+        group = group.sort_values("shown_value", kind="stable")
+        # The other regions' dots alternate a little above and below the row's line, so that
+        # close values stay apart; the region's own sit on the line.
+        others = group[~group["own"].astype(bool)]
+        shift = {index: (0.12 if k % 2 else -0.12) if len(others) > 1 else 0.0
+                 for k, index in enumerate(others.index)}
+        named = {others.index[0], others.index[-1]} if len(others) else set()
+        for index, row in group.iterrows():
+            own = bool(row["own"])
+            y = positions[name] + (0.0 if own else shift[index])
+            colour = PROVINCE_COLOURS.get(row["province_code"], "#555555")
+            value, low, high = row["shown_value"], row["shown_low"], row["shown_high"]
+            if not missing(low) and not missing(high) and high > low:
+                ax.plot([low, high], [y, y], color=colour, linewidth=1.6 if own else 1.0,
+                        alpha=1.0 if own else 0.7)
+            if missing(high):  # "more than": the true value lies beyond the dot
+                ax.annotate("", xy=(value * (1.8 if log else 1.1) if value > 0 else value + 1, y), xytext=(value, y),
+                            arrowprops={"arrowstyle": "->", "color": colour})
+            cited = row["evidence_kind"] == "cited"
+            ax.scatter(value, y, s=80 if own else 30, marker="D" if own else "o", zorder=4 if own else 3,
+                       edgecolor=OWN_EDGE if own else colour, facecolor="white" if cited else colour,
+                       linewidth=1.4, alpha=1.0 if own else 0.8)
+            if own:
+                labels.append((value, y, f"{row['period']}: {format_readable([value])[0]}", OWN_EDGE))
+            elif index in named:
+                labels.append((value, y, str(row["region_name_zh"]), colour))
+    ax.set_yticks(list(positions.values()), ["\n".join(fill(line, 40) for line in str(r).split("\n"))
+                                             for r in positions], fontsize=READING_POINTS)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    if log:
+        ax.set_xscale("log")
+        ends = frame[["shown_value", "shown_low", "shown_high"]].astype(float).to_numpy().ravel()
+        ends = ends[np.isfinite(ends) & (ends > 0)]
+        decades = np.log10(ends.max() / ends.min())
+        # Plain numbers (0.01, not 10^-2), at 1, 2 and 5 of each power of ten where there is room.
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= _DOTS_FINE_DECADES
+                                              else (1.0,)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:  # a linear axis starts from (or reaches) zero, so that lengths are not exaggerated
+        ax.axvline(0, color="#888888", linewidth=0.8, zorder=1)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))  # room for 10,000,000,000
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(f"{v:.6g}"))))
+    ax.margins(x=0.1)
+    ax.tick_params(axis="x", labelsize=READING_POINTS)
+    ax.set_xlabel(xlabel, fontsize=READING_POINTS)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    for y in positions.values():
+        ax.axhline(y, color="#e6e6e6", linewidth=0.8, zorder=0)
+    standing = frame.drop_duplicates("row").set_index("row")["standing"]
+    for name, y in positions.items():
+        ax.annotate(standing[name], (1.0, y), xycoords=("axes fraction", "data"), xytext=(10, 0),
+                    textcoords="offset points", va="center", fontsize=READING_POINTS, color="#333333")
+    return labels
+
+
+def region_dots(panels, title: str, caption_text: str):
+    """One region's figures against the other regions' on each axis they share, as small
+    multiples: one panel per (frame, title, xlabel, log) of ``panels``, stacked, each with its own
+    x axis (logarithmic when ``log``: values must be positive) shared by its rows. In a panel, one
+    row per axis (``row``, its label: an indicator's name; ``standing``, written right of the row:
+    where the region's figure stands), every figure a dot at ``shown_value`` with its interval
+    (``shown_low``–``shown_high``; an open upper end drawn as an arrow), coloured by province
+    (``province_code``, PROVINCE_COLOURS), hollow when cited (``evidence_kind``). The region's own
+    figures (``own``) are large diamonds labelled with their period and value (``period``; three
+    significant digits, ``format_readable``); of the others, the lowest and highest of each row are
+    labelled with their place (``region_name_zh``); labels are moved apart where they would
+    overlap (a place name with no free room is left out). ``title`` and one legend above the
+    panels; text at READING_POINTS; the caption under the figure (``caption``). Returns the
+    figure."""
+    plt = _pyplot()
+    heights = [_DOTS_TITLE_IN + _DOTS_ROW_IN * frame["row"].nunique() + _DOTS_AXIS_IN for frame, *_ in panels]
+    total = _DOTS_LEGEND_IN + sum(heights)
+    fig = plt.figure(figsize=(9, total))
+    # A fixed layout (no tight_layout: one drawing less); the saved image's tight box takes in
+    # whatever lies outside the figure (a long row label, the caption).
+    top, placed_labels = total - _DOTS_LEGEND_IN, []
+    for (frame, panel_title, xlabel, log), height in zip(panels, heights):
+        plot_height = height - _DOTS_TITLE_IN - _DOTS_AXIS_IN
+        ax = fig.add_axes((_DOTS_LEFT, (top - _DOTS_TITLE_IN - plot_height) / total, _DOTS_RIGHT - _DOTS_LEFT,
+                           plot_height / total))
+        placed_labels.append((ax, _dot_rows(ax, frame, panel_title, xlabel, log)))
+        top -= height
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", linestyle="", color=PROVINCE_COLOURS[c], label=name)
+               for c, name in PROVINCE_NAMES.items()]
+    handles += [Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999", markeredgecolor=OWN_EDGE,
+                       markersize=8, label="本地区 this region"),
+                Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#555555",
+                       color="#555555", label="空心 hollow: cited 引用")]
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(_DOTS_LEFT, 1.0), ncol=4,
+               fontsize=READING_POINTS, frameon=False, borderaxespad=0.2)
+    fig.text(0.01, 1.0, title, ha="left", va="bottom", fontsize=12)
+    for ax, labels in placed_labels:
+        placed: list = []
+        for x, y, text, colour in sorted(labels, key=lambda label: label[3] != OWN_EDGE):  # own first
+            offset = _free_offset(ax, x, y, text, placed, _DOT_LABEL_OFFSETS, READING_POINTS)
+            if offset is None and colour != OWN_EDGE:
+                continue  # another region's name is a help, not a must: left out rather than overlapping
+            dx, dy = offset or _DOT_LABEL_OFFSETS[0]
+            ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
+                        fontsize=READING_POINTS, color=colour,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+                        arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6} if abs(dy) > 12 or dx else None)
+    caption(fig, caption_text, width=_DOTS_CAPTION_CHARACTERS)
+    return fig
