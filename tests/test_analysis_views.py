@@ -253,3 +253,30 @@ def test_runs_sharing_a_kernel_read_the_tables_once_and_never_see_each_others_ch
     themes = tmp_path / "themes.csv"
     themes.write_text(themes.read_text(encoding="utf-8") + "zz_new,新,New,\n", encoding="utf-8")
     assert "zz_new" in set(ds.load(tmp_path).themes["theme_code"])  # a changed file is read again
+
+
+def test_the_svg_and_png_of_a_figure_share_one_tight_box_and_carry_no_date():
+    import struct
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+
+    from analysis.questions.plots import seaborn_theme, tight_bbox
+
+    seaborn_theme()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.barh([0, 1], [3, 5])
+    ax.set_yticks([0, 1], ["湖北省 a long label on the left", "湖南省"])
+    fig.text(0.01, 0.0, "a caption below the axes 说明", va="top")  # outside the figure: tight takes it in
+    size = lambda png: struct.unpack(">II", png[16:24])  # noqa: E731  (width, height of a PNG)
+    tight = print_figure(fig, "retina", bbox_inches="tight")
+    once = print_figure(fig, "retina", bbox_inches=tight_bbox(fig, 2 * fig.dpi))
+    assert once == tight  # the same image, from a box computed once at the PNG's resolution
+    assert size(print_figure(fig, "retina", bbox_inches=tight_bbox(fig))) != size(tight)  # not at 1×
+    box = tight_bbox(fig, 2 * fig.dpi).padded(0.1)
+    svg = print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
+    assert "<dc:date>" not in svg and svg == print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
+    plt.close(fig)

@@ -47,6 +47,8 @@ def use_cjk_font() -> None:
     matplotlib.rcParams["pdf.fonttype"] = 3
     matplotlib.rcParams["ps.fonttype"] = 3
     matplotlib.rcParams["svg.fonttype"] = "path"
+    # SVGs whose element ids do not change from run to run (matplotlib salts them at random)
+    matplotlib.rcParams["svg.hashsalt"] = "pingan"
     # PNGs without a timestamp or version: the same figure gives the same bytes. Saved figures
     # at twice the screen resolution stay sharp on high-density screens (notebook figures: see
     # crisp_inline_figures).
@@ -55,18 +57,60 @@ def use_cjk_font() -> None:
     warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")
 
 
+def tight_bbox(fig, dpi: float | None = None):
+    """The area of ``fig`` that ``bbox_inches="tight"`` saves at ``dpi`` (default: the figure's):
+    its artists' extent plus savefig.pad_inches, in inches, from one layout pass without
+    rendering. Text measures a little differently at each resolution (hinting): compute it at
+    the resolution of the image it crops."""
+    shown = fig.dpi
+    fig.set_dpi(dpi or shown)
+    try:
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+    finally:
+        fig.set_dpi(shown)
+    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
+# The SVG is cropped to the PNG's box with this much more room (inches): text measured at the
+# PNG's resolution may run a little wider in the SVG's.
+SVG_EXTRA_PAD = 0.1
+
+
 def crisp_inline_figures() -> None:
-    """In a notebook, figures as PNGs at twice their size in pixels (IPython's "retina" format,
-    which records the displayed size in the output), so that they are sharp on high-density
-    screens. The inline backend draws at figure.dpi and ignores savefig.dpi."""
+    """In a notebook, each figure as an SVG (for readers who reuse it: the site offers it for
+    download) and a PNG at twice its size in pixels (IPython's "retina" format, which records
+    the displayed size in the output), so that it is sharp on high-density screens.
+
+    Both are saved from one tight bounding box computed once (``tight_bbox``): each format
+    computing its own ("tight") would lay the figure out twice more. The SVG carries no date.
+    The inline backend draws at figure.dpi and ignores savefig.dpi."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
-    if get_ipython() is not None:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    shell = get_ipython()
+    if shell is None:
+        return
+    from IPython.core.pylabtools import print_figure, retina_figure
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("retina")
+    set_matplotlib_formats("retina", "svg")
+    laid_out: dict[int, object] = {}  # figure → its box, from the SVG to the PNG of one display
+
+    def svg(fig):
+        laid_out[id(fig)] = box = tight_bbox(fig, 2 * fig.dpi)  # the retina PNG's resolution
+        return print_figure(fig, "svg", bbox_inches=box.padded(SVG_EXTRA_PAD), metadata={"Date": None})
+
+    def png(fig):
+        # IPython formats a display's SVG before its PNG; the figure is unchanged in between
+        box = laid_out.pop(id(fig), None) or tight_bbox(fig, 2 * fig.dpi)
+        return retina_figure(fig, bbox_inches=box)
+
+    formatters = shell.display_formatter.formatters
+    formatters["image/svg+xml"].for_type(Figure, svg)
+    formatters["image/png"].for_type(Figure, png)
 
 
 def seaborn_theme() -> None:
