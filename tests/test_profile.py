@@ -32,11 +32,12 @@ def test_a_region_page_draws_one_chart_per_kind_of_axis_and_keeps_every_axis_in_
         assert frame.groupby("group_id")["row"].nunique().eq(1).all()
 
 
-def test_hubei_draws_seven_charts_instead_of_thirty_two():
+def test_hubei_draws_six_panels_instead_of_thirty_charts():
     figures = profile.comparable_figures(DATA, "420000")
-    assert figures["group_id"].nunique() == 32
+    assert figures["group_id"].nunique() == 30
+    # no per-10k stock: Hubei's 1,245 committees of every tier compare with nothing (stock rules)
     assert [p for p, _ in profile.panels(figures)] == [
-        "annual_per_10k", "annual_per_10k--money", "per_10k_at_date", "change_year_on_year", "percent",
+        "annual_per_10k", "annual_per_10k--money", "change_year_on_year", "percent",
         "years_without_event", "annual_count"]
 
 
@@ -75,11 +76,11 @@ def test_the_most_telling_figure_is_the_most_one_sided_and_none_when_all_overlap
 
 @pytest.mark.parametrize("code, zh, en", [
     ("420600", "高于同轴其他地区的全部8个数字", "above all 8 of the other regions' figures on that axis"),
-    ("421127", "来自1个来源(1份存档报告),2016–2021年", "19 figures (19 quoted) from 1 source (1 archived report), 2016–2021"),
-    ("420000", "其中39个进入有效比较,共32个比较轴", "39 of them enter a valid comparison, on 32 axes"),
+    ("421127", "来自1个来源(1份存档报告),2016–2021年", "18 figures (18 quoted) from 1 source (1 archived report), 2016–2021"),
+    ("420000", "其中37个进入有效比较,共30个比较轴", "37 of them enter a valid comparison, on 30 axes"),
     ("430000", "14个来源(1份存档报告、13个引用来源)", "108 figures (10 quoted, 98 cited) from 14 sources"),
     ("420111", "其中0个进入有效比较。", "0 of them enter a valid comparison."),  # no axis: no most telling
-    ("420106", "其可比数字都不与其他地区的数字区间分离", "none of its comparable figures stands apart"),
+    ("433100", "其可比数字都不与其他地区的数字区间分离", "none of its comparable figures stands apart"),
 ])
 def test_the_takeaway_says_figures_sources_years_comparisons_and_the_most_telling_figure(code, zh, en):
     text = profile.takeaway(DATA, code, profile.comparable_figures(DATA, code))
@@ -171,3 +172,10 @@ def test_new_table_columns_have_labels():
     for column in ("axis_zh", "axis_en", "shown_value", "shown_low", "shown_high", "own", "low", "high",
                    "differ", "reports", "term"):
         assert labels.has_label("column", column), column
+
+
+def test_a_region_that_shares_no_axis_draws_nothing_and_says_so():
+    # 鄂州 (420700): two cited figures, neither on a shared axis; its page failed with KeyError 'panel'
+    figures = profile.comparable_figures(DATA, "420700")
+    assert figures.empty and profile.panels(figures) == []
+    assert list(profile.charts(DATA, "420700", figures)) == []

@@ -236,8 +236,10 @@ def short_period(start, end) -> str:
 def panels(figures: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """The drawn figures by panel, in PANEL_ORDER: (panel, figures with ``row``, the label of their
     axis: its subject in Chinese, in English with the unit; and ``standing``: ``_standing_text``)."""
+    if figures.empty:  # a region that shares no axis (an empty object column is no mask)
+        return []
     ranks = standing(figures)
-    drawn = figures[figures["drawn"]]
+    drawn = figures[figures["drawn"].astype(bool)]
     out = []
     for panel in PANEL_ORDER:
         own = drawn[drawn["panel"] == panel]
