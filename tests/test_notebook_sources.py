@@ -172,6 +172,7 @@ def test_a_takeaway_comes_right_after_the_set_up_cell(path):
     assert tagged in ([], [setup + 1])
     for i in tagged:
         source = "".join(code[i]["source"])
-        # a unit (per 10,000), a percentage (× 100) or a format is no figure of the data
-        figures = re.sub(r"10,000|\* 100|'\.\d+f'", "", source)
+        # a unit (per 10,000), a percentage (× 100), a format, a position ([0], [-1]) or a sign
+        # test (< 0) is no figure of the data
+        figures = re.sub(r"10,000|\* 100|'\.\d+f'|:\.\d+f|\[-?\d\]|[<>]=? ?0\b", "", source)
         assert "views.takeaway(" in source and not re.search(r"\d", figures), "a number typed into the takeaway"

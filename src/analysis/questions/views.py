@@ -310,18 +310,20 @@ def chart_data_bundle(frame: pd.DataFrame | pd.Series, name: str, caption: str =
     }
 
 
-def chart_data(frame: pd.DataFrame | pd.Series, name: str, caption: str = "") -> None:
+def chart_data(frame: pd.DataFrame | pd.Series, name: str, caption: str = "", figure=None) -> None:
     """Show the chart just drawn, then attach the data behind it (``<name>.csv`` on the site).
 
-    The figure is shown here, not when the cell ends, so that its data link follows it.
+    The figure is shown here, not when the cell ends, so that its data link follows it: ``figure``
+    when given (a cell that draws several charts before showing them passes each its own), else
+    every open figure.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    for number in plt.get_fignums():
-        figure = plt.figure(number)
-        display(figure)
-        plt.close(figure)
+    shown = [figure] if figure is not None else [plt.figure(n) for n in plt.get_fignums()]
+    for each in shown:
+        display(each)
+        plt.close(each)
     display(chart_data_bundle(frame, name, caption), raw=True)
 
 
