@@ -75,7 +75,8 @@ def test_the_most_telling_figure_is_the_most_one_sided_and_none_when_all_overlap
 
 
 @pytest.mark.parametrize("code, zh, en", [
-    ("420600", "高于同轴其他地区的全部8个数字", "above all 8 of the other regions' figures on that axis"),
+    # with the counts' Poisson intervals, not the exact values alone: above 6, below 1, one overlapping
+    ("420600", "高于其中6个、低于其中1个", "above 6 and below 1 of the other regions' 8 figures on that axis"),
     ("421127", "来自1个来源(1份存档报告),2016–2021年", "18 figures (18 quoted) from 1 source (1 archived report), 2016–2021"),
     ("420000", "其中37个进入有效比较,共30个比较轴", "37 of them enter a valid comparison, on 30 axes"),
     ("430000", "14个来源(1份存档报告、13个引用来源)", "108 figures (10 quoted, 98 cited) from 14 sources"),
@@ -179,3 +180,13 @@ def test_a_region_that_shares_no_axis_draws_nothing_and_says_so():
     figures = profile.comparable_figures(DATA, "420700")
     assert figures.empty and profile.panels(figures) == []
     assert list(profile.charts(DATA, "420700", figures)) == []
+
+
+def test_a_small_count_stands_apart_only_beyond_its_poisson_interval():
+    # 房县's 20 township centres against 孝昌's 14: exact values apart, Poisson intervals overlapping
+    # (12.2–30.9 and 7.7–23.5): not "above" (it was, before the page read the counts' intervals)
+    figures = profile.comparable_figures(DATA, "420325")
+    own = figures[figures["own"] & figures["axis_en"].str.contains("Township-level governance centres")]
+    assert len(own) and (own["shown_low"] < own["shown_value"]).all()
+    assert profile.most_telling(figures) is None
+    assert "none of its comparable figures stands apart" in profile.takeaway(DATA, "420325", figures)

@@ -105,13 +105,14 @@ def load(driver, url: str) -> list[dict]:
 
 def article_text(path) -> str:
     """The text of a page's article as built, every row of every table included (a long table
-    shows one page of rows at a time in the browser; the search index holds them all)."""
+    shows one page of rows at a time in the browser; the search index holds them all), less the
+    landing page's list of runs: each run's takeaway, which search finds on the run's own page."""
     from bs4 import BeautifulSoup
 
     article = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("article.bd-article")
     if article is None:
         return ""
-    for hidden in article.select("script, style"):
+    for hidden in article.select("script, style, table.pingan-runs"):
         hidden.decompose()
     return article.get_text()
 

@@ -85,6 +85,13 @@ def interval_on_axis(row, kind: str) -> tuple[float | None, float | None]:
     return _number(row[low]), _number(row[high])
 
 
+def intervals_on_axis(rows: pd.DataFrame, kind: str) -> tuple[list[float], list[float]]:
+    """(lows, highs) of ``interval_on_axis`` for every row, an open end as NaN (as charts draw it)."""
+    ends = [interval_on_axis(row, kind) for _, row in rows.iterrows()]
+    nan = float("nan")
+    return ([nan if low is None else low for low, _ in ends], [nan if high is None else high for _, high in ends])
+
+
 def _number(cell) -> float | None:
     return None if cell is None or pd.isna(cell) or cell == "" else float(cell)
 

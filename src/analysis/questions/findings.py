@@ -54,16 +54,19 @@ def poisson_interval(count: int, confidence: float = CONFIDENCE) -> tuple[float,
 def valid_items(data: Dataset, kind: str) -> pd.DataFrame:
     """Every item of every valid comparison group of one kind (change_year_on_year,
     annual_per_10k, ...), labelled (comparisons.labelled), with the group, the year the period
-    starts in, the province, and the value drawn with its interval (the group kind's columns)."""
+    starts in, the province, and the value drawn with its interval (``comparisons.interval_on_axis``:
+    a count's exact Poisson interval, else the qualifier's)."""
     groups = data.comparison_groups
     groups = groups[groups["is_valid"] & (groups["kind"] == kind)]
     members = data.comparison_members.merge(groups[["group_id", "kind"]], on="group_id")
     items = members.merge(comparisons.labelled(data), on="item_id")
-    value, low, high = comparisons.KIND_COLUMNS[kind]
+    value = comparisons.KIND_COLUMNS[kind][0]
+    # a count's exact Poisson interval where it has one, else the interval its qualifier states
+    lows, highs = comparisons.intervals_on_axis(items, kind)
     items = items.assign(
         year=pd.to_datetime(items["period_start"]).dt.year,
         province=items["province_code"].map(province_name),
-        shown_value=items[value], shown_low=items[low], shown_high=items[high])
+        shown_value=items[value], shown_low=lows, shown_high=highs)
     return items.sort_values(["group_id", "year", "region_code"]).reset_index(drop=True)
 
 

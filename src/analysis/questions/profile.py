@@ -78,8 +78,11 @@ def comparable_figures(data: Dataset, region_code: str) -> pd.DataFrame:
             "period_label": rows["period_label"],
             "period": [short_period(a, b) for a, b in zip(rows["period_start"], rows["period_end"])],
             "value": rows["value"], "qualifier": rows["qualifier"],
-            "shown_value": rows[axis.value_column], "shown_low": rows[axis.low_column],
-            "shown_high": rows[axis.high_column], "evidence_kind": rows["evidence_kind"],
+            "shown_value": rows[axis.value_column],
+            # a count's exact Poisson interval where it has one, else the qualifier's
+            "shown_low": comparisons.intervals_on_axis(rows, axis.kind)[0],
+            "shown_high": comparisons.intervals_on_axis(rows, axis.kind)[1],
+            "evidence_kind": rows["evidence_kind"],
             "own": rows["region_code"] == region_code}))
     if not frames:
         return pd.DataFrame(columns=FIGURE_COLUMNS)
