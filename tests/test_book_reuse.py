@@ -126,6 +126,10 @@ def test_a_page_is_indexed_under_every_name_of_a_term_it_uses(tmp_path):
     assert words[:len(jieba_split(language, "严厉打击电信网络诈骗犯罪,推进平安建设"))] \
         == jieba_split(language, "严厉打击电信网络诈骗犯罪,推进平安建设")  # jieba's words first, unchanged
     assert split(language, "化解矛盾纠纷") == jieba_split(language, "化解矛盾纠纷")  # no variant: nothing added
+    # a name inside a word the segmenter keeps whole (a codebook name): the index holds it too
+    whole = jieba_split(language, "建成乡镇级综治中心")
+    assert "乡镇级综治中心" in whole and "综治中心" not in whole
+    assert {"综治中心", "社会治安综合治理中心"} <= set(split(language, "建成乡镇级综治中心"))
 
 
 def test_a_page_links_the_glossary_terms_it_uses_by_any_name():

@@ -9,7 +9,8 @@
   rebuild link it alike (byte-identical pages).
 - words left in the search index with no page by an incremental build are dropped.
 - a page using one name of a glossary term (电信网络诈骗) is also indexed under its other names
-  (电诈, 电信诈骗; glossary.synonym_groups), so that a search for any of them finds it.
+  (电诈, 电信诈骗; glossary.synonym_groups), so that a search for any of them finds it, also
+  where the name is part of a longer word (综治中心 in 乡镇级综治中心).
 - the search index's stemmer remembers each word's stem (the same index, in less time).
 - ``pingan_fingerprint`` (the table of contents, the data, and the publishing code with its CSS
   and JavaScript) is a configuration value that rebuilds every page when it changes: a new run
@@ -90,8 +91,12 @@ def _split_with_synonyms(jieba_split):
     def split(self, text: str) -> list[str]:
         words = jieba_split(self, text)
         synonyms = getattr(self, "pingan_synonyms", {})
-        extra = [other for word in dict.fromkeys(words) if word in synonyms for other in synonyms[word]]
-        return words + extra
+        unique = list(dict.fromkeys(words))
+        # a glossary name inside a longer word the segmenter kept whole (综治中心 in 乡镇级综治中心:
+        # jieba's search mode adds only two- and three-character parts)
+        inside = [name for word in unique if len(word) > 2 for name in synonyms if name != word and name in word]
+        extra = [other for word in dict.fromkeys(unique + inside) if word in synonyms for other in synonyms[word]]
+        return words + inside + extra
 
     split.pingan_jieba_split = jieba_split
     return split
