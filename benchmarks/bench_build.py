@@ -61,7 +61,9 @@ def make_corpus(root: Path, reports: int, observations: int) -> None:
     (root / "reports").mkdir()
     per_report = observations // reports
     with (RAW_DIR / "regions.csv").open(encoding="utf-8") as f:
-        regions = [row["region_code"] for row in csv.DictReader(f)]
+        # levels with many units: an absolute count of the one province or township reported is
+        # alone at its level (other_level), and the corpus is meant to be compared throughout
+        regions = [row["region_code"] for row in csv.DictReader(f) if row["level"] in ("prefecture", "county")]
     sources, obs = [], []
     for r in range(reports):
         sid = f"synthetic_{r:04d}"
