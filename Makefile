@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-# Notebook runs execute in parallel, one batch per core (build/runs.mk); output is grouped per target.
+# Notebook runs execute on one kernel per core (build/runs.mk); output is grouped per target.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS += --jobs=$(JOBS) --output-sync=target --no-print-directory
 

@@ -255,6 +255,61 @@ def test_runs_sharing_a_kernel_read_the_tables_once_and_never_see_each_others_ch
     assert "zz_new" in set(ds.load(tmp_path).themes["theme_code"])  # a changed file is read again
 
 
+def test_what_is_derived_from_the_tables_is_computed_once_per_read_and_each_caller_gets_its_own(tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from analysis.config import PROCESSED_DIR
+
+    for path in PROCESSED_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    calls = []
+
+    def count(data):
+        calls.append(1)
+        return comparisons._labelled(data)
+
+    first = ds.derived(ds.load(tmp_path), "test.count", count)
+    assert ds.derived(ds.load(tmp_path), "test.count", count) is first and len(calls) == 1
+    handed = comparisons.labelled(ds.load(tmp_path))
+    handed.loc[handed.index[0], "region_name_zh"] = "changed"  # what one caller does to its copy …
+    handed["added"] = 1
+    again = comparisons.labelled(ds.load(tmp_path))  # … the next does not see
+    assert "added" not in again and again["region_name_zh"].iloc[0] != "changed"
+    pd.testing.assert_frame_equal(again, comparisons._labelled(ds.load(tmp_path)))  # the same as computed afresh
+    axes = comparisons.axes(ds.load(tmp_path))
+    axes[0].rows.loc[0, "value"] = -1.0
+    assert comparisons.axes(ds.load(tmp_path))[0].rows.loc[0, "value"] != -1.0
+    themes = tmp_path / "themes.csv"
+    themes.write_text(themes.read_text(encoding="utf-8") + "zz_new,新,New,\n", encoding="utf-8")
+    ds.derived(ds.load(tmp_path), "test.count", count)  # a changed file: computed again
+    assert len(calls) == 2
+    made = replace(ds.load(tmp_path), read_key=None)  # a dataset not read by load: every call computes
+    ds.derived(made, "test.count", count), ds.derived(made, "test.count", count)
+    assert len(calls) == 4
+
+
+def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.questions.plots import seaborn_theme, tight_bbox
+
+    seaborn_theme()
+    assert matplotlib.rcParams["axes.titley"] == 1.0  # titles are not moved at each draw
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [1.2e8, 1.3e8])  # ticks of 1e8: an offset text above the y axis, at the left
+    ax.set_title("金额 money", loc="left")
+    with pytest.raises(ValueError, match="offset text '1e8' overlaps the title '金额 money'"):
+        tight_bbox(fig, 2 * fig.dpi)
+    ax.set_title("", loc="left")
+    ax.set_title("金额 money", loc="right")  # away from the offset text
+    tight_bbox(fig, 2 * fig.dpi)
+    plt.close(fig)
+
+
 def test_the_svg_and_png_of_a_figure_share_one_tight_box_and_carry_no_date():
     import struct
 

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.config import PROJ_ROOT
 from analysis.publish.execute import KERNEL_NAME, clean_notebook
-from analysis.publish.runs import Run, load_runs, makefile_fragment, notebook_parameters
+from analysis.publish.runs import Run, RunList, load_runs, makefile_fragment, notebook_parameters
 from analysis.publish.tags import HIDE_INPUT, REMOVE_CELL, tag_cells, untagged_cells
 
 NOTEBOOKS = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
@@ -50,40 +50,67 @@ def test_run_ids_are_file_safe_and_skip_defaults():
     run = Run("04_map", {"theme": "dispute_mediation", "key": "", "level": "county"})
     assert run.run_id == "04_map--dispute_mediation--county"
     assert Run("03_theme_comparison", {"theme": "x", "per_capita": True}).run_id.endswith("--per_capita")
-    fragment = makefile_fragment(load_runs())
-    assert "build/notebooks/01_dataset.ipynb &: notebooks/01_dataset.ipynb $(RUN_DEPS)\n" \
-           "\t@$(PY) -m analysis execute --stale-against $^ -- 01_dataset\n" in fragment
 
 
-def test_runs_of_one_notebook_share_kernels_in_batches_of_near_equal_length():
-    from analysis.publish.runs import RunList, batches
-
-    runs = ([Run("02_region_profile", {"region_code": str(420000 + i)}) for i in range(27)]
+def test_every_run_is_one_grouped_make_target_executed_on_every_core():
+    runs = ([Run("02_region_profile", {"region_code": str(420000 + i)}) for i in range(3)]
             + [Run("05_discourse", {"term_code": "grid"})])
-    cut = batches(RunList([], runs), size=8)
-    assert [len(b) for b in cut] == [7, 7, 6, 7, 1]
-    assert [r for b in cut for r in b] == runs  # every run once, in runs.yaml's order
-    assert {r.notebook for r in cut[-1]} == {"05_discourse"}  # a batch never mixes notebooks
-    fragment = makefile_fragment(RunList([], runs), size=8)
-    assert fragment.count(" &: notebooks/02_region_profile.ipynb $(RUN_DEPS)") == 4
-    assert ".PRECIOUS: $(NOTEBOOK_OUTPUTS)" in fragment  # a batch that fails keeps its good outputs
-    with pytest.raises(ValueError, match="at least one run"):
-        batches(RunList([], runs), size=0)
+    fragment = makefile_fragment(RunList([], runs))
+    outputs = " ".join(f"build/notebooks/{r.run_id}.ipynb" for r in runs)
+    rule = [line for line in fragment.splitlines() if " &: " in line]
+    assert rule == ["$(NOTEBOOK_OUTPUTS) &: notebooks/02_region_profile.ipynb notebooks/05_discourse.ipynb $(RUN_DEPS)"]
+    assert ("\t@$(PY) -m analysis execute --jobs $(JOBS) --stale-against $^ -- "
+            "02_region_profile--420000 02_region_profile--420001 02_region_profile--420002 05_discourse--grid\n") in fragment
+    assert fragment.split("NOTEBOOK_OUTPUTS := ")[1].split("\n# ")[0].replace(" \\\n\t", " ").strip() == outputs
+    assert ".PRECIOUS: $(NOTEBOOK_OUTPUTS)" in fragment  # a run that fails keeps its good output
+    assert "NBVAL_RUNS := build/notebooks/02_region_profile--420000.ipynb build/notebooks/05_discourse--grid.ipynb" \
+        in fragment
 
 
-def test_a_batch_executes_only_its_runs_older_than_a_prerequisite(tmp_path):
+def _at(path, seconds):
     import os
 
+    path.write_text("{}")
+    os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
+    return path
+
+
+def test_only_runs_older_than_one_of_their_prerequisites_are_executed(tmp_path):
     from analysis.publish.execute import stale_runs
 
-    prerequisite, fresh, old = tmp_path / "notebook.ipynb", tmp_path / "a.ipynb", tmp_path / "b.ipynb"
-    for path, mtime in ((old, 100), (prerequisite, 200), (fresh, 300)):
-        path.write_text("{}")
-        os.utime(path, ns=(mtime * 10**9, mtime * 10**9))
+    prerequisite, fresh, old = tmp_path / "data.csv", tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    _at(old, 100), _at(prerequisite, 200), _at(fresh, 300)
     assert stale_runs(["a", "b", "c"], [prerequisite], output_dir=tmp_path) == ["b", "c"]  # c: no output
     assert stale_runs(["a"], [], output_dir=tmp_path) == []
     with pytest.raises(FileNotFoundError):
         stale_runs(["a"], [tmp_path / "gone.csv"], output_dir=tmp_path)
+
+
+def test_a_changed_notebook_makes_only_its_own_runs_stale(tmp_path):
+    from analysis.publish.execute import stale_runs
+
+    notebooks, outputs = tmp_path / "notebooks", tmp_path / "out"
+    notebooks.mkdir(), outputs.mkdir()
+    discourse, dataset = _at(notebooks / "05_discourse.ipynb", 500), _at(notebooks / "01_dataset.ipynb", 100)
+    data = _at(tmp_path / "observations.csv", 100)
+    _at(outputs / "05_discourse--grid.ipynb", 300), _at(outputs / "01_dataset.ipynb", 300)
+    prerequisites = [discourse, dataset, data]
+    # 01's output is older than 05's notebook, which is no prerequisite of 01's run
+    assert stale_runs(["05_discourse--grid", "01_dataset"], prerequisites, output_dir=outputs,
+                      notebook_dir=notebooks) == ["05_discourse--grid"]
+    _at(data, 400)  # a file every run reads
+    assert stale_runs(["05_discourse--grid", "01_dataset"], prerequisites, output_dir=outputs,
+                      notebook_dir=notebooks) == ["05_discourse--grid", "01_dataset"]
+
+
+def test_runs_start_longest_first_and_untimed_runs_before_all():
+    from analysis.publish.execute import execute_runs, run_order
+
+    seconds = {"a": 2.0, "b": 30.0, "c": 2.0, "d": 9.5}
+    assert run_order(["a", "b", "c", "d", "new", "newer"], seconds) == ["new", "newer", "b", "d", "a", "c"]
+    assert run_order([], seconds) == []
+    with pytest.raises(ValueError, match="at least one"):
+        execute_runs(["a"], jobs=0)
 
 
 def test_what_a_cell_printed_is_one_output_however_the_kernel_cut_it():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     execute_cmd.add_argument("run_ids", nargs="+", metavar="run_id")
     execute_cmd.add_argument("--stale-against", nargs="*", type=Path, default=None, metavar="FILE",
                              help="execute only the runs whose output is missing or older than one "
-                                  "of these files (Make passes a batch's prerequisites)")
+                                  "of these files (a notebook of notebooks/ counts for its own runs "
+                                  "only; Make passes the notebook rule's prerequisites); the other "
+                                  "outputs are marked current (their modification time)")
+    execute_cmd.add_argument("--jobs", type=int, default=1,
+                             help="kernels executing runs at once (default 1)")
     commands.add_parser("kernel", help="register the project's Jupyter kernel in this environment")
     tag_cmd = commands.add_parser("tag-notebooks", help="tag every code cell with what a site reader "
                                   "sees of it (remove-cell for set-up cells, hide-input otherwise)")
@@ -238,20 +243,29 @@ def _notebook_command(args) -> int:
 
         print(f"kernel registered in {install_kernel()}")
     elif args.command == "execute":
-        from .publish.execute import execute_batch, stale_runs
+        from .publish.execute import BUILD_NOTEBOOKS, execute_runs, stale_runs
 
         ids = [run.run_id for run in _load_runs().runs]
         unknown = [run_id for run_id in args.run_ids if run_id not in ids]
         if unknown:
             raise CommandError(f"no run {unknown[0]!r}: the runs are listed in notebooks/runs.yaml")
+        if args.jobs < 1:
+            raise CommandError(f"--jobs {args.jobs}: at least 1")
         wanted = list(dict.fromkeys(args.run_ids))
         if args.stale_against is not None:
             missing = [str(p) for p in args.stale_against if not p.exists()]
             if missing:
                 raise CommandError(f"--stale-against: no file {missing[0]}")
-            wanted = stale_runs(wanted, args.stale_against)
-        failures = execute_batch(
-            wanted, progress=lambda run_id: print(f"run {ids.index(run_id) + 1}/{len(ids)} {run_id}", flush=True))
+            stale = stale_runs(wanted, args.stale_against)
+            # Make's grouped target is out of date as a whole: the outputs found current are
+            # marked so, or Make would call this again for them on every build.
+            for run_id in wanted:
+                if run_id not in stale:
+                    os.utime(BUILD_NOTEBOOKS / f"{run_id}.ipynb")
+            wanted = stale
+        failures = execute_runs(
+            wanted, args.jobs,
+            progress=lambda run_id, _: print(f"run {ids.index(run_id) + 1}/{len(ids)} {run_id}", flush=True))
         if failures:
             raise CommandError("\n".join(failures))
     elif args.command == "tag-notebooks":

@@ -5,19 +5,25 @@ is ``analysis.publish.kernel``) and runs ``analysis.publish.execute.kernel_start
 cell: the CJK font is registered and a missing glyph becomes an error, whatever the notebook
 does. Executed notebooks are cleaned of timing metadata, so that two builds give the same outputs.
 
-Runs of one notebook execute in batches that share one kernel (``execute_batch``): a kernel's
-start-up (Python, ipykernel, pandas, matplotlib, geopandas, the font) costs more than most runs.
-Between two runs the kernel is put back as it was after start-up (``reset_between_runs``), so a
-run gives the same notebook, byte for byte, whether it executes first, later or alone
-(tests_notebooks/test_executed.py checks it).
+Runs execute on as many kernels at once as there are jobs (``execute_runs``, one worker process
+a kernel), each kernel executing run after run, whatever their notebook: a kernel's start-up
+(Python, ipykernel, pandas, matplotlib, geopandas, the font) costs more than most runs, so a build
+pays it once a job. Each worker takes the next run as it becomes free, the longest first (by each
+run's last duration, in ``build/run-seconds.json``), so that no core waits at the end while the
+other finishes a long run. Between two runs the kernel is put back as it was after start-up
+(``reset_between_runs``), so a run gives the same notebook, byte for byte, whether it executes
+first, later or alone (tests_notebooks/test_executed.py checks it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..config import PROJ_ROOT
@@ -27,6 +33,8 @@ from .tags import REMOVE_CELL
 KERNEL_NAME = "pingan-hubei-hunan"
 BUILD_NOTEBOOKS = PROJ_ROOT / "build" / "notebooks"
 FAILED_NOTEBOOKS = PROJ_ROOT / "build" / "failed"
+# How long each run took when last executed: only the order in which runs start (longest first).
+RUN_SECONDS = PROJ_ROOT / "build" / "run-seconds.json"
 
 
 # What a kernel holds just after start-up and a run may change: put back between runs.
@@ -158,13 +166,25 @@ def execute_run(run_id: str, output_dir: Path = BUILD_NOTEBOOKS) -> Path:
     return _execute(run_id, output_dir, kernel_manager=None)
 
 
-def stale_runs(run_ids: list[str], prerequisites: list[Path], output_dir: Path = BUILD_NOTEBOOKS) -> list[str]:
-    """The runs whose output is missing or older than one of ``prerequisites`` (what Make would
-    re-make; a batch is one Make rule, so its recipe decides run by run). A missing prerequisite
-    raises FileNotFoundError."""
-    newest = max((Path(p).stat().st_mtime_ns for p in prerequisites), default=0)
+def stale_runs(run_ids: list[str], prerequisites: list[Path], output_dir: Path = BUILD_NOTEBOOKS,
+               notebook_dir: Path = NOTEBOOK_DIR) -> list[str]:
+    """The runs whose output is missing or older than one of their ``prerequisites`` (what Make
+    would re-make run by run; the notebook rule is one grouped Make target, so its recipe decides).
+    A notebook of ``notebook_dir`` among the prerequisites is a prerequisite of its own runs only;
+    every other file is one of every run (a run id that is no run of runs.yaml: of every file).
+    A missing prerequisite raises FileNotFoundError."""
+    notebooks = {r.run_id: r.notebook for r in load_runs().runs}
+    notebook_dir = Path(notebook_dir).resolve()
+    times = {}
+    for p in prerequisites:
+        path = Path(p)
+        owner = path.stem if path.suffix == ".ipynb" and path.resolve().parent == notebook_dir else None
+        times[path] = (owner, path.stat().st_mtime_ns)
     stale = []
     for run_id in run_ids:
+        own = notebooks.get(run_id)
+        newest = max((mtime for owner, mtime in times.values() if owner is None or own is None or owner == own),
+                     default=0)
         output = output_dir / f"{run_id}.ipynb"
         if not output.exists() or output.stat().st_mtime_ns < newest:
             stale.append(run_id)
@@ -204,17 +224,20 @@ def _stop_kernel(manager) -> None:
     run_sync(manager.shutdown_kernel)(now=False)
 
 
-def execute_batch(run_ids: list[str], output_dir: Path = BUILD_NOTEBOOKS, progress=None) -> list[str]:
+def execute_batch(run_ids: Iterable[str], output_dir: Path = BUILD_NOTEBOOKS,
+                  progress: Callable[[str, float], None] | None = None) -> list[str]:
     """Execute runs one after another in one kernel, reset between runs.
 
-    Every run is attempted: a run that fails keeps its previous output (its notebook goes to
-    build/failed) and the next run starts in a fresh kernel. ``progress(run_id)`` is called after
-    each successful run. Returns the failure messages (empty when every run succeeded).
+    ``run_ids`` may be any iterable (a worker of ``execute_runs`` draws from a queue). Every run
+    is attempted: a run that fails keeps its previous output (its notebook goes to build/failed)
+    and the next run starts in a fresh kernel. ``progress(run_id, seconds)`` is called after each
+    successful run. Returns the failure messages (empty when every run succeeded).
     """
     _import_papermill()
     failures, manager = [], None
     try:
         for run_id in run_ids:
+            start = time.perf_counter()
             if manager is None:
                 manager = _start_kernel()
             else:
@@ -227,11 +250,116 @@ def execute_batch(run_ids: list[str], output_dir: Path = BUILD_NOTEBOOKS, progre
                 manager = None
                 continue
             if progress:
-                progress(run_id)
+                progress(run_id, time.perf_counter() - start)
     finally:
         if manager is not None:
             _stop_kernel(manager)
     return failures
+
+
+def _worker(todo, done, output_dir: str) -> None:
+    """A process of ``execute_runs``: one kernel, the runs it draws from ``todo`` until None."""
+    def drawn():
+        while (run_id := todo.get()) is not None:
+            yield run_id
+
+    failures: list[str] = []
+    try:
+        failures = execute_batch(drawn(), Path(output_dir),
+                                 progress=lambda run_id, seconds: done.put(("done", run_id, seconds)))
+    except BaseException as exc:
+        failures = [f"a notebook worker stopped: {type(exc).__name__}: {exc}"]
+        raise
+    finally:
+        done.put(("end", failures, None))
+
+
+def run_order(run_ids: list[str], seconds: dict[str, float]) -> list[str]:
+    """``run_ids`` longest first by their last duration (``seconds``), runs never timed first of
+    all (they may be long), ties in the given order: a worker that becomes free takes the next,
+    so the last runs to start are short and no core waits long for the other at the end."""
+    position = {run_id: i for i, run_id in enumerate(run_ids)}
+    return sorted(run_ids, key=lambda r: (r in seconds, -seconds.get(r, 0.0), position[r]))
+
+
+def execute_runs(run_ids: list[str], jobs: int, output_dir: Path = BUILD_NOTEBOOKS,
+                 progress: Callable[[str, float], None] | None = None) -> list[str]:
+    """Execute runs on ``jobs`` kernels at once (``jobs`` worker processes, each a kernel that
+    executes one run after another, ``execute_batch``), in ``run_order`` of the durations in
+    RUN_SECONDS, which is updated with the new ones. Returns the failure messages, as
+    execute_batch. Raises ValueError if jobs < 1."""
+    if jobs < 1:
+        raise ValueError(f"jobs {jobs}: at least one")
+    seconds = _recorded_seconds()
+    ordered = run_order(list(dict.fromkeys(run_ids)), seconds)
+    timed: dict[str, float] = {}
+
+    def record(run_id: str, took: float) -> None:
+        timed[run_id] = took
+        if progress:
+            progress(run_id, took)
+
+    try:
+        if jobs == 1 or len(ordered) <= 1:
+            return execute_batch(ordered, output_dir, progress=record)
+        return _pool(ordered, min(jobs, len(ordered)), output_dir, record)
+    finally:
+        if timed:
+            _record_seconds({**seconds, **timed})
+
+
+def _pool(ordered: list[str], jobs: int, output_dir: Path, record) -> list[str]:
+    import multiprocessing
+
+    # spawn: a worker starts from a clean interpreter, with nothing of this process's state
+    context = multiprocessing.get_context("spawn")
+    todo, done = context.Queue(), context.Queue()
+    for run_id in ordered:
+        todo.put(run_id)
+    for _ in range(jobs):
+        todo.put(None)
+    workers = [context.Process(target=_worker, args=(todo, done, str(output_dir)), daemon=False)
+               for _ in range(jobs)]
+    for worker in workers:
+        worker.start()
+    failures, ended = [], 0
+    try:
+        while ended < jobs:
+            try:
+                kind, first, second = done.get(timeout=1.0)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers) and done.empty():
+                    failures.append(f"{jobs - ended} notebook worker(s) stopped without reporting "
+                                    f"(exit codes {[w.exitcode for w in workers]})")
+                    break
+                continue
+            if kind == "done":
+                record(first, second)
+            else:
+                ended += 1
+                failures.extend(first)
+    finally:
+        for worker in workers:
+            worker.join(timeout=60)
+            if worker.is_alive():
+                worker.terminate()
+    return failures
+
+
+def _recorded_seconds() -> dict[str, float]:
+    try:
+        recorded = json.loads(RUN_SECONDS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: the order is only runs.yaml's then
+    return {str(k): float(v) for k, v in recorded.items() if isinstance(v, (int, float))}
+
+
+def _record_seconds(seconds: dict[str, float]) -> None:
+    RUN_SECONDS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RUN_SECONDS.with_suffix(".tmp")
+    tmp.write_text(json.dumps({k: round(v, 2) for k, v in sorted(seconds.items())}, indent=0) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, RUN_SECONDS)
 
 
 def _execute(run_id: str, output_dir: Path, kernel_manager) -> Path:

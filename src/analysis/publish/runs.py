@@ -193,32 +193,11 @@ def write_runs(run_list: RunList, path: Path = RUNS_FILE) -> None:
     Path(path).write_text(header + body, encoding="utf-8")
 
 
-# Runs of one notebook execute in batches sharing one kernel (publish/execute.py): a kernel's
-# start-up costs more than most runs. Eight runs a batch keeps start-ups to about one in eight
-# runs while Make still has batches enough to keep every core busy.
-BATCH_SIZE = 8
-
-
-def batches(run_list: RunList, size: int = BATCH_SIZE) -> list[list[Run]]:
-    """The runs of each notebook in runs.yaml's order, cut into batches of at most ``size`` runs
-    of near-equal length (27 runs in batches of 8 → 7, 7, 7, 6). Raises ValueError if size < 1."""
-    if size < 1:
-        raise ValueError(f"batch size {size}: at least one run a batch")
-    by_notebook: dict[str, list[Run]] = {}
-    for run in run_list.runs:
-        by_notebook.setdefault(run.notebook, []).append(run)
-    result = []
-    for runs in by_notebook.values():
-        count = -(-len(runs) // size)
-        cuts = [round(i * len(runs) / count) for i in range(count + 1)]
-        result.extend(runs[a:b] for a, b in zip(cuts, cuts[1:]))
-    return result
-
-
-def makefile_fragment(run_list: RunList, size: int = BATCH_SIZE) -> str:
-    """Make rules: one rule per batch of runs (GNU Make's grouped targets, ``&:``), depending on
-    the batch's notebook and on everything a run reads; the recipe executes only the runs of the
-    batch whose output is missing or older than a prerequisite."""
+def makefile_fragment(run_list: RunList) -> str:
+    """Make rules: one grouped target (GNU Make's ``&:``) for every run's output, depending on
+    every notebook with runs and on everything a run reads. Its recipe executes, on $(JOBS)
+    kernels at once, only the runs whose output is missing or older than their own notebook or a
+    file every run reads (publish/execute.py: ``stale_runs``, ``execute_runs``)."""
     lines = ["# Generated from notebooks/runs.yaml by `python -m analysis runs --makefile`.", ""]
     outputs = [f"build/notebooks/{run.run_id}.ipynb" for run in run_list.runs]
     lines.append("NOTEBOOK_OUTPUTS := " + " \\\n\t".join(outputs))
@@ -227,13 +206,12 @@ def makefile_fragment(run_list: RunList, size: int = BATCH_SIZE) -> str:
         firsts.setdefault(run.notebook, output)
     lines.append("# nbval re-executes the first run of each notebook")
     lines.append("NBVAL_RUNS := " + " ".join(firsts.values()))
-    lines.append("# A failed run keeps its last good output; the others of its batch keep their new one")
+    lines.append("# A failed run keeps its last good output; the others keep their new one")
     lines.append(".PRECIOUS: $(NOTEBOOK_OUTPUTS)")
     lines.append("")
-    for batch in batches(run_list, size):
-        targets = " ".join(f"build/notebooks/{run.run_id}.ipynb" for run in batch)
-        # Silent recipe: the command prints "run 12/26 <run_id>" as each run is done.
-        lines.append(f"{targets} &: notebooks/{batch[0].notebook}.ipynb $(RUN_DEPS)")
-        lines.append(f"\t@$(PY) -m analysis execute --stale-against $^ -- "
-                     + " ".join(run.run_id for run in batch))
+    notebooks = " ".join(f"notebooks/{name}.ipynb" for name in firsts)
+    # Silent recipe: the command prints "run 12/26 <run_id>" as each run is done.
+    lines.append(f"$(NOTEBOOK_OUTPUTS) &: {notebooks} $(RUN_DEPS)")
+    lines.append("\t@$(PY) -m analysis execute --jobs $(JOBS) --stale-against $^ -- "
+                 + " ".join(run.run_id for run in run_list.runs))
     return "\n".join(lines) + "\n"

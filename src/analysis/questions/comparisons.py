@@ -8,11 +8,11 @@ side. Every row keeps its item and obs_ids, and the quote it comes from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .dataset import Dataset, bilingual
+from .dataset import Dataset, bilingual, derived
 from .parameters import ParameterError
 from .plots import format_value
 
@@ -120,7 +120,12 @@ def check_parameter(name: str, value, choices, where: str) -> None:
 
 
 def labelled(data: Dataset) -> pd.DataFrame:
-    """comparisons.csv with the names a reader needs, the report and the words behind each item."""
+    """comparisons.csv with the names a reader needs, the report and the words behind each item
+    (computed once per loaded dataset: ``dataset.derived``; each call gets its own copy)."""
+    return derived(data, "comparisons.labelled", _labelled).copy(deep=False)
+
+
+def _labelled(data: Dataset) -> pd.DataFrame:
     items = data.comparisons.copy()
     regions = data.regions.set_index("region_code")
     indicators = data.indicators.set_index("indicator_code")
@@ -128,18 +133,19 @@ def labelled(data: Dataset) -> pd.DataFrame:
     quotes = data.observations.set_index("obs_id")["quote"]
     items["region_name_zh"] = items["region_code"].map(regions["name_zh"])
     items["region_name_en"] = items["region_code"].map(regions["name_en"])
-    items["indicator_name"] = items["indicator_code"].map(
-        lambda c: bilingual(indicators.loc[c, "name_zh"], indicators.loc[c, "name_en"]))
+    # KeyError for an indicator the codebook lacks, as .loc would (the build checks the key)
+    indicator_names = pd.Series([bilingual(zh, en) for zh, en in zip(indicators["name_zh"], indicators["name_en"])],
+                                index=indicators.index)
+    items["indicator_name"] = [indicator_names[c] for c in items["indicator_code"]]
     items["theme_code"] = items["indicator_code"].map(indicators["theme_code"])
-    items["key_name"] = [
-        bilingual(concepts.loc[k, "name_zh"], concepts.loc[k, "name_en"]) if k in concepts.index
-        else name for k, name in zip(items["comparison_key"], items["indicator_name"])]
+    concept_names = {k: bilingual(zh, en) for k, zh, en in zip(concepts.index, concepts["name_zh"], concepts["name_en"])}
+    items["key_name"] = [concept_names.get(k, name) for k, name in zip(items["comparison_key"], items["indicator_name"])]
     items["source_id"] = items["obs_ids"].str.split().str[0].str.rsplit("-", n=1).str[0]
-    items["quote"] = items["obs_ids"].map(lambda ids: " | ".join(quotes[i] for i in ids.split()))
-    evidence = data.observations.set_index("obs_id")["evidence_kind"]
+    quote_of, evidence = quotes.to_dict(), data.observations.set_index("obs_id")["evidence_kind"].to_dict()
+    items["quote"] = [" | ".join(quote_of[i] for i in ids.split()) for ids in items["obs_ids"]]
     # a derived total of quoted and cited parts is as strong as its weakest part: cited
-    items["evidence_kind"] = items["obs_ids"].map(
-        lambda ids: "cited" if any(evidence[i] == "cited" for i in ids.split()) else "archived_quote")
+    items["evidence_kind"] = ["cited" if any(evidence[i] == "cited" for i in ids.split()) else "archived_quote"
+                              for ids in items["obs_ids"]]
     items["province_code"] = items["region_code"].str[:2] + "0000"
     items["ids"] = items["obs_ids"].map(short_ids)
     items["label"] = (items["region_name_zh"] + " (" + items["region_level"] + ") "
@@ -173,29 +179,40 @@ class Axis:
 
 
 def axes(data: Dataset, theme: str | None = None, region_codes=None, keys=None) -> list[Axis]:
-    """The valid groups of a theme, of comparison keys, or holding any of some regions."""
+    """The valid groups of a theme, of comparison keys, or holding any of some regions (every
+    valid group computed once per loaded dataset: ``dataset.derived``; each call gets copies)."""
+    out = []
+    for axis, theme_code, key in derived(data, "comparisons.axes", _every_axis):
+        if theme is not None and theme_code != theme:
+            continue  # (an indicator shares its concept's theme: checked by the build)
+        if keys is not None and key not in keys:
+            continue
+        if region_codes is not None and not axis.rows["region_code"].isin(region_codes).any():
+            continue
+        out.append(replace(axis, rows=axis.rows.copy(deep=False)))
+    return out
+
+
+def _every_axis(data: Dataset) -> list[tuple[Axis, str, str]]:
+    """Every valid group as an Axis, with its theme and comparison key, in comparison_groups.csv's
+    order."""
     items = labelled(data)
     items.index = items["item_id"].rename(None)
     units = data.units.set_index("unit_code")["name_en"]
     groups = data.comparison_groups[data.comparison_groups["is_valid"]]
-    members = data.comparison_members
+    members = data.comparison_members.groupby("group_id", sort=False)["item_id"]
     out = []
     for group in groups.itertuples():
-        rows = items.loc[members.loc[members["group_id"] == group.group_id, "item_id"]]
-        if theme is not None and rows["theme_code"].iloc[0] != theme:
-            continue  # (an indicator shares its concept's theme: checked by the build)
-        if keys is not None and group.comparison_key not in keys:
-            continue
-        if region_codes is not None and not rows["region_code"].isin(region_codes).any():
-            continue
+        rows = items.loc[members.get_group(group.group_id)]
         value, low, high = KIND_COLUMNS[group.kind]
         first = rows.iloc[0]
         subject = first["indicator_name"] if group.indicator_code else first["key_name"]
         level = ("" if group.level == "all levels" else " · 同比 year on year"
                  if group.kind == "change_year_on_year" else f" · {group.level}")
-        out.append(Axis(group.group_id, f"{subject}{level}", group.rule, group.kind,
-                        KIND_LABELS[group.kind].format(unit=units[first["unit"]]), value, low, high,
-                        rows.sort_values([value, "item_id"], ascending=[False, True]).reset_index(drop=True)))
+        axis = Axis(group.group_id, f"{subject}{level}", group.rule, group.kind,
+                    KIND_LABELS[group.kind].format(unit=units[first["unit"]]), value, low, high,
+                    rows.sort_values([value, "item_id"], ascending=[False, True]).reset_index(drop=True))
+        out.append((axis, first["theme_code"], group.comparison_key))
     return out
 
 

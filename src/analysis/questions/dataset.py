@@ -7,8 +7,10 @@ that a notebook cell is one call and one display.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -51,8 +53,15 @@ def read_table(path: Path, dates: bool = False) -> pd.DataFrame:
     return frame
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Dataset:
+    """The processed tables. Read-only by convention: a question derives new frames and never
+    changes a table in place, so that what is derived from a loaded dataset (``derived``) stays
+    true of it."""
+
     observations: pd.DataFrame
     sources: pd.DataFrame
     regions: pd.DataFrame
@@ -72,6 +81,9 @@ class Dataset:
     comparison_groups: pd.DataFrame
     comparison_members: pd.DataFrame
     root: Path
+    # What ``load`` read (directory, each file's modification time and size); None for a dataset
+    # made otherwise, whose derived tables are then computed on every call.
+    read_key: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def reports(self) -> pd.DataFrame:
@@ -101,6 +113,8 @@ TABLES = ("observations", "sources", "regions", "indicators", "themes", "measure
 # a kernel (publish/execute.py) read the CSVs once. Every load returns copies, so what one run
 # changes in its tables never reaches the next.
 _READ: dict[tuple, dict[str, pd.DataFrame]] = {}
+# Tables derived from the tables last read (``derived``), by what was read and the table's name.
+_DERIVED: dict[tuple[tuple, str], object] = {}
 
 
 def load(processed_dir: Path | str | None = None) -> Dataset:
@@ -114,8 +128,25 @@ def load(processed_dir: Path | str | None = None) -> Dataset:
     key = (str(root.resolve()),) + tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths.values())
     if key not in _READ:
         _READ.clear()
+        _DERIVED.clear()
         _READ[key] = {name: read_table(path, dates=name in DATED_TABLES) for name, path in paths.items()}
-    return Dataset(root=root, **{name: frame.copy(deep=True) for name, frame in _READ[key].items()})
+    # pandas' copy-on-write (the default from pandas 3): a shallow copy is a table of its own, which
+    # a run may change without the change reaching the cache or the next run
+    return Dataset(root=root, read_key=key, **{name: frame.copy(deep=False) for name, frame in _READ[key].items()})
+
+
+def derived(data: Dataset, name: str, compute: Callable[[Dataset], T]) -> T:
+    """``compute(data)``, computed once per loaded dataset: the runs that share a kernel
+    (publish/execute.py) and the calls within a run reuse it while data/processed is unchanged.
+    ``name`` identifies ``compute``. The result is shared: the caller returns copies of what it
+    hands on (DataFrames are copy-on-write, so a shallow copy suffices). A dataset not made by
+    ``load`` (``read_key`` None) gets a fresh ``compute(data)`` on every call."""
+    if data.read_key is None:
+        return compute(data)
+    key = (data.read_key, name)
+    if key not in _DERIVED:
+        _DERIVED[key] = compute(data)
+    return _DERIVED[key]  # type: ignore[return-value]
 
 
 # --- labels -------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ def locator_map(data: Dataset, region_code: str, ax=None):
     import matplotlib.pyplot as plt
 
     from .geo import SOURCE_NOTE
-    from .plots import PROVINCE_LINE, place_labels
+    from .plots import PROVINCE_LINE, layers_without_drawing, place_labels
 
     regions = data.regions.set_index("region_code")
     level = regions.loc[region_code, "level"]
@@ -310,9 +310,10 @@ def locator_map(data: Dataset, region_code: str, ax=None):
     province_shapes = boundaries("province")
     target = (province_shapes if draw_level == "province" else boundaries(draw_level))
     target = target[target["region_code"] == draw_code]
-    boundaries("prefecture").boundary.plot(ax=ax, color="#aaaaaa", linewidth=0.4)
-    target.plot(ax=ax, color=LOCATOR_COLOUR, alpha=0.8)
-    province_shapes.boundary.plot(ax=ax, **{**PROVINCE_LINE, "linewidth": 1.0})
+    with layers_without_drawing(ax.figure):
+        boundaries("prefecture").boundary.plot(ax=ax, color="#aaaaaa", linewidth=0.4)
+        target.plot(ax=ax, color=LOCATOR_COLOUR, alpha=0.8)
+        province_shapes.boundary.plot(ax=ax, **{**PROVINCE_LINE, "linewidth": 1.0})
     name = f"{regions.loc[region_code, 'name_zh']} {regions.loc[region_code, 'name_en']}"
     note = "" if draw_code == region_code else f" (shown: {regions.loc[draw_code, 'name_zh']}, its county)"
     ax.set_title(f"{name}{note}", loc="left", fontsize=10)
@@ -332,10 +333,11 @@ def locator_map(data: Dataset, region_code: str, ax=None):
             prefectures = boundaries("prefecture")
             near = prefectures.intersects(target.geometry.union_all().buffer(0.01))
             around, around_level = prefectures[near], "prefecture"
-    around.plot(ax=zoom, color="#f2f2f2", edgecolor="#888888", linewidth=0.5)
-    target.plot(ax=zoom, color=LOCATOR_COLOUR, alpha=0.8)
-    if draw_level == "province":
-        province_shapes[province_shapes["region_code"] == draw_code].boundary.plot(ax=zoom, **PROVINCE_LINE)
+    with layers_without_drawing(zoom.figure):
+        around.plot(ax=zoom, color="#f2f2f2", edgecolor="#888888", linewidth=0.5)
+        target.plot(ax=zoom, color=LOCATOR_COLOUR, alpha=0.8)
+        if draw_level == "province":
+            province_shapes[province_shapes["region_code"] == draw_code].boundary.plot(ax=zoom, **PROVINCE_LINE)
     points = [shape.representative_point() for shape in around.geometry]
     place_labels(zoom, [(p.x, p.y) for p in points],
                  [short_name(n, around_level) for n in around["name"]], fontsize=7)

@@ -8,6 +8,8 @@ show boxes instead of characters.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import importlib.util
 import math
 import warnings
@@ -66,10 +68,25 @@ def tight_bbox(fig, dpi: float | None = None):
     fig.set_dpi(dpi or shown)
     try:
         fig.draw_without_rendering()
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        renderer = fig.canvas.get_renderer()
+        box = fig.get_tightbbox(renderer)
+        _check_titles_clear(fig, renderer)
     finally:
         fig.set_dpi(shown)
     return box.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
+def _check_titles_clear(fig, renderer) -> None:
+    """Titles are not moved out of the way (seaborn_theme sets axes.titley): raise ValueError,
+    naming the title, where an axes' y-axis offset text (the "1e8" of large numbers) meets it."""
+    for ax in fig.axes:
+        offset = ax.yaxis.offsetText
+        if not (offset.get_visible() and offset.get_text()):
+            continue
+        for title in (ax.title, ax._left_title, ax._right_title):  # the three places of set_title
+            if title.get_text() and title.get_window_extent(renderer).overlaps(offset.get_window_extent(renderer)):
+                raise ValueError(f"the y-axis offset text {offset.get_text()!r} overlaps the title "
+                                 f"{title.get_text()!r}: give the axis readable tick labels")
 
 
 # The SVG is cropped to the PNG's box with this much more room (inches): text measured at the
@@ -119,6 +136,11 @@ def seaborn_theme() -> None:
 
     sns.set_theme(style="whitegrid", font=FONT_FAMILY, rc={"axes.unicode_minus": False})
     use_cjk_font()
+    # Titles sit at the top of their axes. Left to matplotlib (titley None), every draw measures
+    # each axes' tick labels again to see whether the title must move up, a sixth of the time of
+    # drawing a figure of small multiples; nothing of ours is above an axes but a y-axis offset
+    # text ("1e8"), which tight_bbox refuses where it meets a title.
+    matplotlib.rcParams["axes.titley"] = 1.0
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -749,6 +771,23 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def layers_without_drawing(figure):
+    """Within, ``figure``'s canvas ignores requests to draw (``draw_idle``); the figure is drawn
+    when it is shown or saved. geopandas' ``plot`` ends with such a request, which the Agg canvas
+    of notebooks and scripts carries out at once: a map of five layers would render the whole
+    figure five times before it is shown (about 0.2 s each for a locator map)."""
+    canvas = figure.canvas
+    if "draw_idle" in vars(canvas):  # already within
+        yield
+        return
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        del canvas.draw_idle
+
+
 def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, ax=None,
                label_column: str | None = None, note: str = "", hatch_column: str | None = None,
                outline=None, caption: str = "", lines=()):
@@ -764,9 +803,16 @@ def choropleth(shapes, column: str, title: str, legend_title: str, k: int = 5, a
     outlines as (polygons, line style, legend label), e.g. the areas the reports cover. ``note`` (e.g. the
     boundaries' source) is printed under the map, after the note on classes. Without ``ax``, the
     figure is MAP_FIGSIZE_IN with the map on its left (shown within MAX_MAP_HEIGHT_PX)."""
-    plt = _pyplot()
     if ax is None:
         ax = map_axes()
+    with layers_without_drawing(ax.figure):
+        return _choropleth(shapes, column, title, legend_title, k, ax, label_column, note, hatch_column,
+                           outline, caption, lines)
+
+
+def _choropleth(shapes, column, title, legend_title, k, ax, label_column, note, hatch_column, outline,
+                caption, lines):
+    plt = _pyplot()
     has_data = shapes[shapes[column].notna()]
     missing = shapes[shapes[column].isna()]
     if len(missing):
