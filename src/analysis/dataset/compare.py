@@ -33,9 +33,12 @@ Qualifier intervals go through every transformation: a ``more_than`` stays a low
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cached_property, lru_cache
+from itertools import groupby
 
 from scipy.stats import chi2
 
@@ -143,11 +146,12 @@ class Item:
     tier: str = ""  # stocks of institutions: the tier of what is counted (stock_tiers.csv)
     scales_with: str = ""  # stocks of institutions: "jurisdictions" or "residents"
 
-    @property
+    # Cached: the grouping rules ask an item's period many times (the fields are frozen).
+    @cached_property
     def period(self) -> tuple[dt.date, dt.date]:
         return parse_period(self.period_start)[0], parse_period(self.period_end)[1]
 
-    @property
+    @cached_property
     def period_label(self) -> str:
         return period_label(self.period_start, self.period_end)
 
@@ -187,8 +191,12 @@ def poisson_interval(count: Decimal, confidence: float = CONFIDENCE) -> tuple[De
     """
     if count < 0 or count != count.to_integral_value():
         raise ValueError(f"a Poisson interval needs a whole number of events, not {count}")
+    return _garwood(int(count), confidence)
+
+
+@lru_cache(maxsize=None)  # one pair of χ² quantiles per distinct count, not per item that states it
+def _garwood(k: int, confidence: float) -> tuple[Decimal, Decimal]:
     alpha = 1 - confidence
-    k = int(count)
     low = 0.0 if k == 0 else chi2.ppf(alpha / 2, 2 * k) / 2
     high = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
     return (Decimal(repr(float(low))).quantize(FOUR_PLACES, ROUND_HALF_EVEN),
@@ -352,16 +360,30 @@ def earlier_snapshots(items: list[Item]) -> dict[str, str]:
         if item.measure == "flow_count" and item.scope == "region_total":
             by_key[(item.indicator_code, item.region_code)].append(item)
     superseded: dict[str, str] = {}
+    tolerance = dt.timedelta(days=SNAPSHOT_START_TOLERANCE_DAYS)
     for flows in by_key.values():
+        # Taken latest end first; an item is superseded by the first kept flow, in that order, that
+        # ends later and starts within the tolerance. The kept flows are indexed by their end
+        # (latest first), each end's flows by (start, id): the first of an end within the tolerance
+        # is found by bisection, not by walking every kept flow (quadratic in a region's flows).
         latest_first = sorted(flows, key=lambda i: (-i.period[1].toordinal(), i.period[0], i.item_id))
-        kept: list[Item] = []
-        for item in latest_first:
-            later = next((k for k in kept if k.period[1] > item.period[1]
-                          and abs((k.period[0] - item.period[0]).days) <= SNAPSHOT_START_TOLERANCE_DAYS), None)
-            if later is None:
-                kept.append(item)
-            else:
-                superseded[item.item_id] = later.item_id
+        ends: list[tuple[list[dt.date], list[Item]]] = []  # kept flows of each later end
+        for _, same_end in groupby(latest_first, key=lambda i: i.period[1]):
+            starts: list[dt.date] = []
+            kept: list[Item] = []
+            for item in same_end:
+                later = None
+                for end_starts, end_items in ends:
+                    at = bisect_left(end_starts, item.period[0] - tolerance)
+                    if at < len(end_starts) and end_starts[at] <= item.period[0] + tolerance:
+                        later = end_items[at]
+                        break
+                if later is None:
+                    starts.append(item.period[0])  # in (start, id) order, as sorted above
+                    kept.append(item)
+                else:
+                    superseded[item.item_id] = later.item_id
+            ends.append((starts, kept))
     return superseded
 
 
