@@ -37,7 +37,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import groupby
 
 from scipy.stats import chi2
@@ -121,6 +121,11 @@ VALUE_COLUMN = {"annual_count": "annual_value", "annual_per_10k": "per_10k",
 _BASIS_ORDER = ("stated", "inferred", "publication_date", "review_period_assumed")
 
 
+@lru_cache(maxsize=65536)  # the grouping rules ask an item's period many times; few are distinct
+def _span(start: str, end: str) -> tuple[dt.date, dt.date]:
+    return parse_period(start)[0], parse_period(end)[1]
+
+
 @dataclass(frozen=True)
 class Item:
     item_id: str
@@ -146,12 +151,11 @@ class Item:
     tier: str = ""  # stocks of institutions: the tier of what is counted (stock_tiers.csv)
     scales_with: str = ""  # stocks of institutions: "jurisdictions" or "residents"
 
-    # Cached: the grouping rules ask an item's period many times (the fields are frozen).
-    @cached_property
+    @property
     def period(self) -> tuple[dt.date, dt.date]:
-        return parse_period(self.period_start)[0], parse_period(self.period_end)[1]
+        return _span(self.period_start, self.period_end)
 
-    @cached_property
+    @property
     def period_label(self) -> str:
         return period_label(self.period_start, self.period_end)
 
@@ -284,17 +288,31 @@ def _years_text(years: Decimal) -> str:
 
 # --- items ---------------------------------------------------------------------------------------
 
-def observation_items(observations, indicators) -> list[Item]:
+def observation_items(observations, indicators, regions: dict[str, dict] | None = None,
+                      tiers: dict[tuple[str, str], dict] | None = None) -> list[Item]:
+    """An item per observation row. With ``regions`` (region_code → regions.csv row), an item
+    carries its region's level and a provincial survey its province; with ``tiers``
+    (stock_tiers.csv rows by (indicator_code, obs_id)), a stock the tier of what it counts. Each
+    item is made once with every field (dataclasses.replace per item cost a fifth of the build of
+    the comparisons)."""
     items = []
+    provinces: dict[str, str] = {}
     for row in observations:
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
+        code = row["region_code"]
+        survey = (row.get("survey") or "unknown") if indicator["theme_code"] == SURVEY_THEME else ""
+        if survey == "provincial" and regions is not None:
+            if code not in provinces:
+                provinces[code] = _province(code, regions)
+            survey = f"provincial {provinces[code]}"
+        tier = {} if tiers is None else _tier_of(row["indicator_code"], row["obs_id"], tiers)
         items.append(Item(row["obs_id"], (row["obs_id"],), row["indicator_code"], indicator["measure"],
-                          row["unit"], row["region_code"], "", row["period_start"], row["period_end"],
+                          row["unit"], code, "" if regions is None else regions[code]["level"],
+                          row["period_start"], row["period_end"],
                           row["period_basis"], row["scope"], value, low, high, row["qualifier"],
-                          row["base_period_start"], row["base_period_end"],
-                          survey=(row.get("survey") or "unknown") if indicator["theme_code"] == SURVEY_THEME else ""))
+                          row["base_period_start"], row["base_period_end"], survey=survey, **tier))
     return items
 
 
@@ -467,10 +485,10 @@ class Comparisons:
     compared_observations: set[str] = field(default_factory=set)
 
 
-def _tier_of(item: Item, tiers: dict[tuple[str, str], dict]) -> dict[str, str]:
+def _tier_of(indicator_code: str, obs_id: str, tiers: dict[tuple[str, str], dict]) -> dict[str, str]:
     """The tier of what a stock of institutions counts and what it scales with: the row of
     stock_tiers.csv for the observation, else the indicator's row (empty obs_id), else none."""
-    row = tiers.get((item.indicator_code, item.item_id)) or tiers.get((item.indicator_code, ""))
+    row = tiers.get((indicator_code, obs_id)) or tiers.get((indicator_code, ""))
     return {"tier": row["counted_tier"], "scales_with": row["scales_with"]} if row else {}
 
 
@@ -501,11 +519,9 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     for row in tables["cited_sources"]:
         start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
         review_years[row["source_id"]] = period_years(start, end)
-    items = observation_items(tables["observations"] + tables["cited_observations"], indicators)
     tiers = {(r["indicator_code"], r["obs_id"]): r for r in tables["stock_tiers"]}
-    items = [replace(i, region_level=regions[i.region_code]["level"],
-                     survey=f"provincial {_province(i.region_code, regions)}" if i.survey == "provincial"
-                     else i.survey, **_tier_of(i, tiers)) for i in items]
+    items = observation_items(tables["observations"] + tables["cited_observations"], indicators,
+                              regions, tiers)
     items += derived_totals(items, dict(sums))
     counted = {r["unit_code"] for r in tables["units"] if r["quantity"] == COUNT_QUANTITY}
     jurisdictions = jurisdiction_counts(tables["census_2020"])
