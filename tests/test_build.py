@@ -176,3 +176,32 @@ def test_a_cell_with_a_line_break_reads_back_as_one_cell_guarded_on_every_line(b
     assert [r["theme_code"] for r in parsed] == ["x", "y"]
     assert parsed[0]["description"] == f"note{brk}{guarded}"
     assert not any(line.startswith(("=", "+", "-", "@")) for line in re.split(r"\r\n|\r|\n", text))
+
+
+def test_the_build_runs_without_the_cyclic_collector_and_restores_it(monkeypatch):
+    """The build's hundreds of thousands of acyclic rows are not walked by the cyclic garbage
+    collector (as in validation); the collector is on again afterwards, even when the build fails."""
+    import gc
+
+    from analysis.dataset import processed
+
+    data = load_raw(RAW_DIR)
+    seen = []
+    real_tables = processed.processed_tables
+
+    def recording_tables(raw):
+        seen.append(gc.isenabled())
+        return real_tables(raw)
+
+    monkeypatch.setattr(processed, "processed_tables", recording_tables)
+    assert gc.isenabled()
+    processed_files(data)
+    assert seen == [False] and gc.isenabled()
+
+    def failing_tables(raw):
+        raise RuntimeError("a failing build")
+
+    monkeypatch.setattr(processed, "processed_tables", failing_tables)
+    with pytest.raises(RuntimeError):
+        processed_files(data)
+    assert gc.isenabled()

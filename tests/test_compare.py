@@ -451,6 +451,28 @@ def test_the_exact_poisson_interval_of_a_count(count, low, high):
         poisson_interval(Decimal("1.5"))
 
 
+def test_the_poisson_interval_of_a_count_is_computed_once_per_distinct_count(monkeypatch):
+    """The χ² quantiles are asked once per distinct count and confidence, not once per item that
+    states it (the benchmark's 75,000 counts hold a few thousand distinct ones); the same interval
+    comes back, and a fractional count is still refused."""
+    from analysis.dataset import compare
+
+    calls = []
+    real_ppf = compare.chi2.ppf
+
+    def counting_ppf(*args, **kwargs):
+        calls.append(args)
+        return real_ppf(*args, **kwargs)
+
+    monkeypatch.setattr(compare.chi2, "ppf", counting_ppf)
+    counts = [Decimal(9_000_001 + n % 5) for n in range(1_000)]  # counts no other test asks
+    intervals = [poisson_interval(c) for c in counts] + [poisson_interval(c, 0.9) for c in counts]
+    assert len(calls) == 2 * 5 * 2  # two quantiles for each of 5 counts at each of 2 confidences
+    assert intervals[0] == intervals[5] and intervals[0] != intervals[1] and intervals[0] != intervals[1000]
+    with pytest.raises(ValueError, match="whole number"):
+        poisson_interval(Decimal("9000001.5"))
+
+
 def test_one_event_in_three_years_carries_its_interval_to_every_rate(comparisons):
     huangmei = items_by_id(comparisons)["huangmei_2017_2021-004"]  # 打掉涉黑组织1个, 2018-2020
     assert (huangmei["n"], huangmei["count_ci_low"], huangmei["count_ci_high"]) == ("1", "0.0253", "5.5716")

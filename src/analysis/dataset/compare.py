@@ -33,9 +33,12 @@ Qualifier intervals go through every transformation: a ``more_than`` stays a low
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+from itertools import groupby
 
 from scipy.stats import chi2
 
@@ -118,6 +121,11 @@ VALUE_COLUMN = {"annual_count": "annual_value", "annual_per_10k": "per_10k",
 _BASIS_ORDER = ("stated", "inferred", "publication_date", "review_period_assumed")
 
 
+@lru_cache(maxsize=65536)  # the grouping rules ask an item's period many times; few are distinct
+def _span(start: str, end: str) -> tuple[dt.date, dt.date]:
+    return parse_period(start)[0], parse_period(end)[1]
+
+
 @dataclass(frozen=True)
 class Item:
     item_id: str
@@ -145,7 +153,7 @@ class Item:
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
-        return parse_period(self.period_start)[0], parse_period(self.period_end)[1]
+        return _span(self.period_start, self.period_end)
 
     @property
     def period_label(self) -> str:
@@ -187,8 +195,12 @@ def poisson_interval(count: Decimal, confidence: float = CONFIDENCE) -> tuple[De
     """
     if count < 0 or count != count.to_integral_value():
         raise ValueError(f"a Poisson interval needs a whole number of events, not {count}")
+    return _garwood(int(count), confidence)
+
+
+@lru_cache(maxsize=None)  # one pair of χ² quantiles per distinct count, not per item that states it
+def _garwood(k: int, confidence: float) -> tuple[Decimal, Decimal]:
     alpha = 1 - confidence
-    k = int(count)
     low = 0.0 if k == 0 else chi2.ppf(alpha / 2, 2 * k) / 2
     high = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
     return (Decimal(repr(float(low))).quantize(FOUR_PLACES, ROUND_HALF_EVEN),
@@ -276,17 +288,31 @@ def _years_text(years: Decimal) -> str:
 
 # --- items ---------------------------------------------------------------------------------------
 
-def observation_items(observations, indicators) -> list[Item]:
+def observation_items(observations, indicators, regions: dict[str, dict] | None = None,
+                      tiers: dict[tuple[str, str], dict] | None = None) -> list[Item]:
+    """An item per observation row. With ``regions`` (region_code → regions.csv row), an item
+    carries its region's level and a provincial survey its province; with ``tiers``
+    (stock_tiers.csv rows by (indicator_code, obs_id)), a stock the tier of what it counts. Each
+    item is made once with every field (dataclasses.replace per item cost a fifth of the build of
+    the comparisons)."""
     items = []
+    provinces: dict[str, str] = {}
     for row in observations:
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
+        code = row["region_code"]
+        survey = (row.get("survey") or "unknown") if indicator["theme_code"] == SURVEY_THEME else ""
+        if survey == "provincial" and regions is not None:
+            if code not in provinces:
+                provinces[code] = _province(code, regions)
+            survey = f"provincial {provinces[code]}"
+        tier = {} if tiers is None else _tier_of(row["indicator_code"], row["obs_id"], tiers)
         items.append(Item(row["obs_id"], (row["obs_id"],), row["indicator_code"], indicator["measure"],
-                          row["unit"], row["region_code"], "", row["period_start"], row["period_end"],
+                          row["unit"], code, "" if regions is None else regions[code]["level"],
+                          row["period_start"], row["period_end"],
                           row["period_basis"], row["scope"], value, low, high, row["qualifier"],
-                          row["base_period_start"], row["base_period_end"],
-                          survey=(row.get("survey") or "unknown") if indicator["theme_code"] == SURVEY_THEME else ""))
+                          row["base_period_start"], row["base_period_end"], survey=survey, **tier))
     return items
 
 
@@ -352,16 +378,30 @@ def earlier_snapshots(items: list[Item]) -> dict[str, str]:
         if item.measure == "flow_count" and item.scope == "region_total":
             by_key[(item.indicator_code, item.region_code)].append(item)
     superseded: dict[str, str] = {}
+    tolerance = dt.timedelta(days=SNAPSHOT_START_TOLERANCE_DAYS)
     for flows in by_key.values():
+        # Taken latest end first; an item is superseded by the first kept flow, in that order, that
+        # ends later and starts within the tolerance. The kept flows are indexed by their end
+        # (latest first), each end's flows by (start, id): the first of an end within the tolerance
+        # is found by bisection, not by walking every kept flow (quadratic in a region's flows).
         latest_first = sorted(flows, key=lambda i: (-i.period[1].toordinal(), i.period[0], i.item_id))
-        kept: list[Item] = []
-        for item in latest_first:
-            later = next((k for k in kept if k.period[1] > item.period[1]
-                          and abs((k.period[0] - item.period[0]).days) <= SNAPSHOT_START_TOLERANCE_DAYS), None)
-            if later is None:
-                kept.append(item)
-            else:
-                superseded[item.item_id] = later.item_id
+        ends: list[tuple[list[dt.date], list[Item]]] = []  # kept flows of each later end
+        for _, same_end in groupby(latest_first, key=lambda i: i.period[1]):
+            starts: list[dt.date] = []
+            kept: list[Item] = []
+            for item in same_end:
+                later = None
+                for end_starts, end_items in ends:
+                    at = bisect_left(end_starts, item.period[0] - tolerance)
+                    if at < len(end_starts) and end_starts[at] <= item.period[0] + tolerance:
+                        later = end_items[at]
+                        break
+                if later is None:
+                    starts.append(item.period[0])  # in (start, id) order, as sorted above
+                    kept.append(item)
+                else:
+                    superseded[item.item_id] = later.item_id
+            ends.append((starts, kept))
     return superseded
 
 
@@ -445,10 +485,10 @@ class Comparisons:
     compared_observations: set[str] = field(default_factory=set)
 
 
-def _tier_of(item: Item, tiers: dict[tuple[str, str], dict]) -> dict[str, str]:
+def _tier_of(indicator_code: str, obs_id: str, tiers: dict[tuple[str, str], dict]) -> dict[str, str]:
     """The tier of what a stock of institutions counts and what it scales with: the row of
     stock_tiers.csv for the observation, else the indicator's row (empty obs_id), else none."""
-    row = tiers.get((item.indicator_code, item.item_id)) or tiers.get((item.indicator_code, ""))
+    row = tiers.get((indicator_code, obs_id)) or tiers.get((indicator_code, ""))
     return {"tier": row["counted_tier"], "scales_with": row["scales_with"]} if row else {}
 
 
@@ -479,11 +519,9 @@ def build_comparisons(tables: dict, populations: dict[str, dict[str, str]]) -> C
     for row in tables["cited_sources"]:
         start, end = parse_period(row["period_start"])[0], parse_period(row["period_end"])[1]
         review_years[row["source_id"]] = period_years(start, end)
-    items = observation_items(tables["observations"] + tables["cited_observations"], indicators)
     tiers = {(r["indicator_code"], r["obs_id"]): r for r in tables["stock_tiers"]}
-    items = [replace(i, region_level=regions[i.region_code]["level"],
-                     survey=f"provincial {_province(i.region_code, regions)}" if i.survey == "provincial"
-                     else i.survey, **_tier_of(i, tiers)) for i in items]
+    items = observation_items(tables["observations"] + tables["cited_observations"], indicators,
+                              regions, tiers)
     items += derived_totals(items, dict(sums))
     counted = {r["unit_code"] for r in tables["units"] if r["quantity"] == COUNT_QUANTITY}
     jurisdictions = jurisdiction_counts(tables["census_2020"])

@@ -21,7 +21,7 @@ from . import schema
 from .compare import interval
 from .numbers import plain_number
 from .periods import parse_period, period_label
-from .validate import RawData, Row, census_denominators, load_raw
+from .validate import RawData, Row, census_denominators, cyclic_gc_paused, load_raw
 
 TEXT_DIR = "text"
 PER_10K_DECIMALS = Decimal("0.0001")
@@ -207,10 +207,10 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     """A processed table as UTF-8 CSV without a byte-order mark (LF line ends): string cells
     guarded against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), any cell holding a
     comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`)."""
+    names = table.field_names  # a list built on each access: once per table, not per row
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
-    return csv_text(table.field_names,
-                    ([inert(row[n]) if n in string_fields else row[n] for n in table.field_names]
-                     for row in rows)).encode("utf-8")
+    return csv_text(names, ([inert(row[n]) if n in string_fields else row[n] for n in names]
+                            for row in rows)).encode("utf-8")
 
 
 def datapackage_bytes() -> bytes:
@@ -233,6 +233,11 @@ def datapackage_bytes() -> bytes:
 
 def processed_files(data: RawData) -> dict[str, bytes]:
     """Every file of ``data/processed``, by relative path."""
+    with cyclic_gc_paused():
+        return _processed_files(data)
+
+
+def _processed_files(data: RawData) -> dict[str, bytes]:
     tables = processed_tables(data)
     files = {t.path: csv_bytes(t, tables[t.name]) for t in schema.PROCESSED_TABLES}
     files["datapackage.json"] = datapackage_bytes()
