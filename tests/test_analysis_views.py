@@ -289,6 +289,36 @@ def test_what_is_derived_from_the_tables_is_computed_once_per_read_and_each_call
     assert len(calls) == 4
 
 
+@pytest.mark.parametrize("caption_y", [0.0, -4.0])  # below the figure: within the room drawn, or beyond
+def test_a_png_drawn_once_is_the_tight_png_and_its_box(caption_y):
+    import io
+
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    from analysis.questions.plots import png_and_tight_box, png_size, seaborn_theme, tight_bbox
+
+    seaborn_theme()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.barh([0, 1], [3, 5])
+    ax.set_yticks([0, 1], ["湖北省 a long label on the left", "湖南省"])
+    ax.set_title("标题 a title", loc="left")
+    fig.text(0.01, caption_y, "a caption below the axes 说明", va="top")
+    png, box = png_and_tight_box(fig, 200)
+    assert np.allclose(box.bounds, tight_bbox(fig, 200).bounds)
+    tight = print_figure(fig, "retina", bbox_inches=box)
+    assert png_size(png) == png_size(tight)
+    ours, theirs = (np.asarray(Image.open(io.BytesIO(b)).convert("L"), dtype=float) for b in (png, tight))
+    assert np.abs(ours - theirs).mean() < 1.5  # the same picture, up to where a pixel's edge falls
+    assert png == png_and_tight_box(fig, 200)[0]  # and the same bytes every time
+    plt.close(fig)
+
+
 def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
     import matplotlib
 

@@ -304,7 +304,7 @@ def execute_runs(run_ids: list[str], jobs: int, output_dir: Path = BUILD_NOTEBOO
             return execute_batch(ordered, output_dir, progress=record)
         return _pool(ordered, min(jobs, len(ordered)), output_dir, record)
     finally:
-        if timed:
+        if timed and Path(output_dir).resolve() == BUILD_NOTEBOOKS.resolve():  # the build's runs only
             _record_seconds({**seconds, **timed})
 
 
