@@ -114,6 +114,7 @@ def png_and_tight_box(fig, dpi: float) -> tuple[bytes, object]:
     from matplotlib.transforms import Bbox
     from PIL import Image
 
+    _without_placeholder_layout(fig)
     width, height = fig.get_size_inches()
     room = Bbox.from_extents(-RENDER_ROOM_IN, -RENDER_ROOM_IN, width + RENDER_ROOM_IN, height + RENDER_ROOM_IN)
     colours = {"facecolor": fig.get_facecolor(), "edgecolor": fig.get_edgecolor()}
@@ -138,6 +139,19 @@ def png_and_tight_box(fig, dpi: float) -> tuple[bytes, object]:
         fig.savefig(out, format="png", dpi=dpi, bbox_inches=box, metadata={"Software": None},
                     pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL}, **colours)
     return out.getvalue(), box
+
+
+def _without_placeholder_layout(fig) -> None:
+    """``fig.tight_layout()`` leaves a layout engine that does nothing (matplotlib's placeholder,
+    kept for colorbars added later), yet makes every save lay the figure out once more before
+    drawing it. A figure being saved is final: the placeholder is removed (unless matplotlib's
+    settings ask every figure for a layout engine)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if (isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine)
+            and not matplotlib.rcParams["figure.autolayout"]
+            and not matplotlib.rcParams["figure.constrained_layout.use"]):
+        fig.set_layout_engine(None)
 
 
 def crisp_inline_figures() -> None:
