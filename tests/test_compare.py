@@ -184,9 +184,10 @@ def test_no_group_mixes_measures_or_units(comparisons):
 def test_the_share_of_observations_compared(comparisons):
     observations = [r for r in comparisons.items if r["is_derived_total"] == "false"]
     compared = [r for r in observations if r["compared_in"]]
-    # 17 of the 117 archived and 144 of the 602 cited observations; also per source in expected_counts.csv
-    # (173 before stocks compared only at one tier and within 12 months and before the review rows)
-    assert len(compared) == len(comparisons.compared_observations) == 161
+    # 16 of the 117 archived and 137 of the 602 cited observations; also per source in expected_counts.csv
+    # (173 before stocks compared only at one tier and within 12 months and before the review rows;
+    # 161 before zero claims over holiday windows were left out as sub-year windows)
+    assert len(compared) == len(comparisons.compared_observations) == 153
 
 
 # --- refusals of the crosswalk -------------------------------------------------------------------
@@ -266,6 +267,19 @@ def test_a_flow_over_less_than_a_year_is_never_annualized(start, end, compared):
         assert code == "sub_year_window" and "never annualized" in reason
 
 
+@pytest.mark.parametrize("start, end, compared", [
+    ("2013-04-04", "2013-04-06", False),  # 清明 2013, three days: 武汉 had no major criminal case
+    ("2018-02-15", "2018-02-21", False),  # 春节 2018, seven days: 长沙 neither
+    ("2017-01-01", "2021-12-31", True),   # five years without a homicide
+])
+def test_none_in_less_than_a_year_is_not_years_without_the_event(start, end, compared):
+    quantity, code, reason = eligibility(item(measure="zero_claim", value=Decimal(0), low=Decimal(0),
+                                              high=Decimal(0), period_start=start, period_end=end), Decimal(1))
+    assert (quantity == "years_without_event") is compared
+    if not compared:
+        assert code == "sub_year_window" and "says nothing of years without the event" in reason
+
+
 def test_a_stock_at_a_date_is_not_a_window():
     assert eligibility(item(measure="stock_count", period_start="2024-10-01", period_end="2024-10-01"),
                        Decimal(1))[0] == "count_at_date"
@@ -295,7 +309,7 @@ def test_no_valid_group_holds_a_sub_year_flow_or_an_unknown_survey(comparisons):
     for m in comparisons.members:
         if m["group_id"] in valid:
             assert rows[m["item_id"]]["reason_code"] not in ("sub_year_window", "survey_unknown")
-    assert sum(r["reason_code"] == "sub_year_window" for r in rows.values()) == 159
+    assert sum(r["reason_code"] == "sub_year_window" for r in rows.values()) == 173
 
 
 def test_an_item_left_out_publishes_no_derived_value(comparisons):
@@ -521,4 +535,4 @@ def test_the_share_compared_is_recorded_per_source(processed_dir):
     expected = read_rows(RAW_DIR / "expected_counts.csv")[1]
     assert huangmei["observations_compared"] == next(r["compared"] for r in expected
                                                      if r["source_id"] == "huangmei_2017_2021")
-    assert sum(int(r["observations_compared"]) for r in sources) == 161
+    assert sum(int(r["observations_compared"]) for r in sources) == 153

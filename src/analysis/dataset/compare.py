@@ -422,6 +422,12 @@ def eligibility(item: Item, review_years: Decimal) -> tuple[str, str, str]:
     if item.measure == "flow_count" and days < MIN_ANNUALIZED_DAYS:
         return "", "sub_year_window", (f"a flow over {days} days: never annualized (a holiday week × 52 "
                                        "is not a year), and compared only with the same kind of window")
+    if item.measure == "zero_claim" and days < MIN_ANNUALIZED_DAYS:
+        # none in a holiday week is a flow of zero over the week: as years without the event it
+        # would rank a three-day holiday below a seven-day one
+        return "", "sub_year_window", (f"none over {days} days: a window of less than a year says "
+                                       "nothing of years without the event, and compares only with the "
+                                       "same kind of window")
     if item.tier == "unstated":
         return "", "tier_unstated", ("a stock of institutions whose tier the text does not state: "
                                      "stocks compare only at one tier of what is counted")
