@@ -10,7 +10,7 @@ import pytest
 
 from analysis.questions import dataset
 from analysis.questions.views import DATA_MIME
-from analysis.publish.execute import execute_batch, execute_run
+from analysis.publish.execute import execute_batch, execute_run, execute_runs
 from analysis.publish.runs import load_runs, missing_runs
 
 
@@ -79,6 +79,17 @@ def test_a_run_gives_the_same_notebook_alone_or_after_others_in_one_kernel(execu
     03 changes matplotlib's state and warns; 04 draws maps; 05 then runs in the same kernel."""
     run_ids = ["03_theme_comparison--anti_gang", "04_map--anti_gang--prefecture", "05_discourse--grid"]
     assert execute_batch(run_ids, output_dir=tmp_path) == []
+    for run_id in run_ids:
+        alone = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
+        assert (tmp_path / f"{run_id}.ipynb").read_text(encoding="utf-8") == alone, run_id
+
+
+@pytest.mark.slow
+def test_runs_on_two_kernels_at_once_give_the_notebooks_of_runs_alone(executed, tmp_path):
+    """The build executes runs on one kernel per job (execute_runs: worker processes, each a
+    kernel executing the runs it draws); which kernel a run lands on must not show in its output."""
+    run_ids = ["05_discourse--grid", "04_map--anti_gang--county", "07_region_pair--421127--430522"]
+    assert execute_runs(run_ids, jobs=2, output_dir=tmp_path) == []
     for run_id in run_ids:
         alone = (executed / f"{run_id}.ipynb").read_text(encoding="utf-8")
         assert (tmp_path / f"{run_id}.ipynb").read_text(encoding="utf-8") == alone, run_id
