@@ -4,6 +4,7 @@ script or font, report text escaped, obs_ids linked, the same bytes on a rebuild
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -69,7 +70,9 @@ class Page(HTMLParser):
             self.obs_ids += [(m.group(1), self._link) for m in OBS_ID.finditer(data)]
 
 
+@functools.lru_cache(maxsize=None)
 def parse(path: Path) -> Page:
+    """The page's links, images and ids, read once per session (several checks read every page)."""
     page = Page()
     page.feed(path.read_text(encoding="utf-8"))
     return page
