@@ -160,6 +160,7 @@ def visit(driver, url: str, run) -> dict:
             seen["window"] = driver.execute_script(WINDOW)
             seen["figure_boxes"] = driver.execute_script(FIGURE_BOXES)
         seen["downloads"] = driver.execute_async_script(DOWNLOADS)
+        driver.get_log("browser")  # a download's answer is not the next page's console message
     return seen
 
 
