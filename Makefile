@@ -99,11 +99,24 @@ test: unit-test notebook-test ## Run every test (unit tests, then notebooks and 
 unit-test: $(STAMP) ## Unit tests of src/analysis and the data (seconds)
 	$(PY) -m pytest tests
 
-# nbval re-executes one run of each notebook and compares the cells marked NBVAL_CHECK_OUTPUT.
-notebook-test: site ## Execute notebooks, render the site, then nbval, the site tests and the browser test
-	$(PY) -m pytest -p no:cacheprovider tests_notebooks \
-	  --nbval-lax --nbval-kernel-name pingan-hubei-hunan \
+# Four pytest sessions, which make runs in parallel (--jobs), the longest first: nbval re-executes
+# one run of each notebook and compares the cells marked NBVAL_CHECK_OUTPUT; test_executed.py reads
+# the executed runs and executes some again (these two need the runs, not the site); test_site.py
+# reads the book and builds it again; test_browser.py reads it in Chromium. Each session has a
+# temporary directory of its own (concurrent sessions would share and clean pytest's default one).
+NOTEBOOK_TESTS := notebook-test-site notebook-test-nbval notebook-test-executed notebook-test-browser
+.PHONY: $(NOTEBOOK_TESTS)
+NOTEBOOK_PYTEST = $(PY) -m pytest -p no:cacheprovider --basetemp=build/.pytest-$(@:notebook-test-%=%)
+notebook-test: $(NOTEBOOK_TESTS) ## Execute notebooks, render the site, then nbval, the site tests and the browser test
+notebook-test-nbval: $(NOTEBOOK_OUTPUTS)
+	$(NOTEBOOK_PYTEST) --nbval-lax --nbval-kernel-name pingan-hubei-hunan \
 	  --nbval-sanitize-with tests_notebooks/sanitize.cfg $(NBVAL_RUNS)
+notebook-test-executed: $(NOTEBOOK_OUTPUTS)
+	$(NOTEBOOK_PYTEST) tests_notebooks/test_executed.py
+notebook-test-site: site
+	$(NOTEBOOK_PYTEST) tests_notebooks/test_site.py
+notebook-test-browser: site
+	$(NOTEBOOK_PYTEST) tests_notebooks/test_browser.py
 
 all: site ## Build everything: processed data, executed notebooks, the book (build/site/index.html)
 

@@ -116,21 +116,83 @@ def article_text(path) -> str:
     return article.get_text()
 
 
+# What the checks below read on each page once it has loaded, each script as one check needs it.
+# Every page is loaded once (the loads are most of this module's time) and each check reads its
+# part of what was seen: the page's state is the same as if the check had loaded it itself.
+TAKEAWAY_FIRST = (
+    "const t = document.querySelector('article p.pingan-takeaway');"
+    "if (!t || !t.getClientRects().length || !t.textContent.trim()) return false;"
+    "const first = document.querySelector('article .cell_output img, article .cell_output table');"
+    "return !first || (t.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) > 0")
+VISIBLE_HEADERS = ("return Array.from(document.querySelectorAll('article th'))"
+                   ".filter(th => th.getClientRects().length).map(th => th.textContent.trim())")
+SHOWS_A_CHART = ("return Array.from(document.querySelectorAll('article .cell_output img'))"
+                 ".some(i => i.complete && i.naturalWidth > 0 && i.getClientRects().length)")
+WINDOW = "return [window.innerWidth, window.innerHeight]"
+FIGURE_BOXES = ("return Array.from(document.querySelectorAll('article .cell_output img'))"
+                ".map(i => { const r = i.getBoundingClientRect(); return [i.getAttribute('src'), r.width, r.height]; })")
+FIGURE_WIDTHS = ("return Array.from(document.querySelectorAll('.cell_output img'))"
+                 ".map(i => [i.getAttribute('src'), i.getBoundingClientRect().width, i.naturalWidth])")
+# Every download link, requested as the browser resolves it: the server's answer and the length of
+# the file it returns. A HEAD request gives both without moving the file (the site's figures and
+# executed notebooks are some 600 MB); the CSVs, the data a reader takes, are fetched whole.
+DOWNLOADS = (
+    "const done = arguments[arguments.length - 1];"
+    "Promise.all(Array.from(document.querySelectorAll('a[download]')).map(a => {"
+    " const whole = a.getAttribute('href').endsWith('.csv');"
+    " return fetch(a.href, {method: whole ? 'GET' : 'HEAD'}).then(r => whole"
+    "  ? r.arrayBuffer().then(b => [a.getAttribute('href'), r.status, b.byteLength])"
+    "  : [a.getAttribute('href'), r.status, Number(r.headers.get('Content-Length'))]);"
+    "})).then(done)")
+
+
+def visit(driver, url: str, run) -> dict:
+    """Load one page and read what the checks need (``run``: the page's run, or None)."""
+    seen = {"errors": [entry["message"] for entry in load(driver, url) if entry["level"] == "SEVERE"]}
+    if not url.endswith("/search.html"):
+        seen["headers"] = driver.execute_script(VISIBLE_HEADERS)
+    if run is not None:
+        seen["takeaway_first"] = driver.execute_script(TAKEAWAY_FIRST)
+        seen["figure_widths"] = driver.execute_script(FIGURE_WIDTHS)
+        if run.notebook == "03_theme_comparison":
+            seen["shows_a_chart"] = driver.execute_script(SHOWS_A_CHART)
+        if run.notebook == "04_map":
+            seen["window"] = driver.execute_script(WINDOW)
+            seen["figure_boxes"] = driver.execute_script(FIGURE_BOXES)
+        seen["downloads"] = driver.execute_async_script(DOWNLOADS)
+        driver.get_log("browser")  # a download's answer is not the next page's console message
+    return seen
+
+
 @pytest.fixture(scope="module")
-def page_texts(server, browser, site) -> dict[str, str]:
-    """Every page loaded once: fails on a console error; returns the text of each article as
-    built (all rows of a paged table: what search finds, a reader finds by paging)."""
-    texts = {}
-    for page in PAGES:
-        errors = [entry["message"] for entry in load(browser, f"{server}/{page}")
-                  if entry["level"] == "SEVERE"]
-        assert errors == [], f"{page}: console errors {errors}"
-        texts[page] = article_text(site / page)
-    return texts
+def parsing(site):
+    """The text of each article as built, parsed in a process of its own while the browser loads
+    the pages: page → future."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    yield {page: pool.submit(article_text, site / page) for page in PAGES}
+    pool.shutdown(cancel_futures=True)
 
 
-def test_every_page_loads_without_a_console_error(page_texts):
-    assert set(page_texts) == set(PAGES)
+@pytest.fixture(scope="module")
+def visits(parsing, server, browser) -> dict[str, dict]:
+    """Every page loaded once, over HTTP: what each check reads on it (see ``visit``)."""
+    runs = {f"{run.run_id}.html": run for run in RUNS}
+    return {page: visit(browser, f"{server}/{page}", runs.get(page)) for page in PAGES}
+
+
+@pytest.fixture(scope="module")
+def page_texts(parsing) -> dict[str, str]:
+    """The text of each article as built (all rows of a paged table: what search finds, a reader
+    finds by paging)."""
+    return {page: text.result() for page, text in parsing.items()}
+
+
+def test_every_page_loads_without_a_console_error(visits, page_texts):
+    errors = {page: seen["errors"] for page, seen in visits.items() if seen["errors"]}
+    assert errors == {}, f"console errors: {errors}"
+    assert set(visits) == set(page_texts) == set(PAGES)
     assert all(page_texts[f"{run.run_id}.html"] for run in RUNS)
 
 
@@ -245,19 +307,10 @@ def test_the_key_findings_open_the_book(server, browser):
     assert following.startswith("00_key_findings"), following
 
 
-def test_every_run_shows_its_takeaway_first(server, browser):
+def test_every_run_shows_its_takeaway_first(visits):
     """Each run's page begins with its one-sentence takeaway (views.takeaway), visible, above the
     first figure or table."""
-    missing = []
-    for run in RUNS:
-        load(browser, f"{server}/{run.run_id}.html")
-        shown = browser.execute_script(
-            "const t = document.querySelector('article p.pingan-takeaway');"
-            "if (!t || !t.getClientRects().length || !t.textContent.trim()) return false;"
-            "const first = document.querySelector('article .cell_output img, article .cell_output table');"
-            "return !first || (t.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) > 0")
-        if not shown:
-            missing.append(run.run_id)
+    missing = [run.run_id for run in RUNS if not visits[f"{run.run_id}.html"]["takeaway_first"]]
     assert missing == [], f"pages without a takeaway at their top: {missing}"
 
 
@@ -275,47 +328,36 @@ def processed_column_names() -> set[str]:
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
-def test_no_visible_table_header_is_a_raw_column_name(server, browser):
+def test_no_visible_table_header_is_a_raw_column_name(visits):
     processed = processed_column_names()
     assert {"reason_code", "period_basis", "obs_id"} <= processed
     assert SNAKE_CASE.fullmatch("value_per_10k") and not SNAKE_CASE.fullmatch("地区 region")
     shown = {}
     for page in [p for p in PAGES if p != "search.html"]:
-        load(browser, f"{server}/{page}")
-        headers = browser.execute_script(
-            "return Array.from(document.querySelectorAll('article th'))"
-            ".filter(th => th.getClientRects().length).map(th => th.textContent.trim())")
+        headers = visits[page]["headers"]
         found = sorted({header for header in headers if header in processed or SNAKE_CASE.fullmatch(header)})
         if found:
             shown[page] = found
     assert shown == {}, f"raw column names as table headers: {shown}"
 
 
-def test_every_theme_page_has_a_chart(server, browser):
+def test_every_theme_page_has_a_chart(visits):
     themes = [run for run in RUNS if run.notebook == "03_theme_comparison"]
     assert themes
-    without = []
-    for run in themes:
-        load(browser, f"{server}/{run.run_id}.html")
-        if not browser.execute_script(
-                "return Array.from(document.querySelectorAll('article .cell_output img'))"
-                ".some(i => i.complete && i.naturalWidth > 0 && i.getClientRects().length)"):
-            without.append(run.run_id)
+    without = [run.run_id for run in themes if not visits[f"{run.run_id}.html"]["shows_a_chart"]]
     assert without == [], f"theme pages without a chart: {without}"
 
 
-def test_every_map_fits_one_screen(server, browser):
+def test_every_map_fits_one_screen(visits):
     """Each figure of a map page (04_map--*) is seen whole at 1280 × 900: no taller than the
     window's height, no wider than its width."""
     maps = [run for run in RUNS if run.notebook == "04_map"]
     assert maps
     too_big = []
     for run in maps:
-        load(browser, f"{server}/{run.run_id}.html")
-        width, height = browser.execute_script("return [window.innerWidth, window.innerHeight]")
-        for src, w, h in browser.execute_script(
-                "return Array.from(document.querySelectorAll('article .cell_output img'))"
-                ".map(i => { const r = i.getBoundingClientRect(); return [i.getAttribute('src'), r.width, r.height]; })"):
+        seen = visits[f"{run.run_id}.html"]
+        width, height = seen["window"]
+        for src, w, h in seen["figure_boxes"]:
             if w > width or h > height:
                 too_big.append(f"{run.run_id}: {src} is {w:.0f} × {h:.0f} CSS px")
     assert too_big == [], f"maps larger than a {SCREEN[0]} × {SCREEN[1]} screen: {too_big}"
@@ -340,13 +382,10 @@ def test_code_is_hidden_until_the_reader_opens_it(server, browser):
     assert "views.start(" not in source and "injected-parameters" not in source
 
 
-def test_figures_are_at_least_600_css_px_wide_at_1280(server, browser):
+def test_figures_are_at_least_600_css_px_wide_at_1280(visits):
     checked = 0
     for run in RUNS:
-        load(browser, f"{server}/{run.run_id}.html")
-        widths = browser.execute_script(
-            "return Array.from(document.querySelectorAll('.cell_output img'))"
-            ".map(i => [i.getAttribute('src'), i.getBoundingClientRect().width, i.naturalWidth])")
+        widths = visits[f"{run.run_id}.html"]["figure_widths"]
         for src, width, natural in widths:
             assert width >= 600, f"{run.run_id}: {src} is {width:.0f} CSS px wide"
             # PNGs are drawn at twice their size: a figure as wide as the column has two pixels
@@ -388,15 +427,10 @@ def test_long_tables_sort_and_filter(server, browser):
                  + repr(json.dumps(order[:len(before)], separators=(",", ":"))))
 
 
-def test_every_download_link_returns_its_file(server, browser):
-    fetch = ("const done = arguments[arguments.length - 1];"
-             "Promise.all(Array.from(document.querySelectorAll('a[download]')).map(a => "
-             "fetch(a.href).then(r => r.arrayBuffer().then(b => [a.getAttribute('href'), r.status, b.byteLength]))"
-             ")).then(done)")
+def test_every_download_link_returns_its_file(visits):
     count = 0
     for run in RUNS:
-        load(browser, f"{server}/{run.run_id}.html")
-        results = browser.execute_async_script(fetch)
+        results = visits[f"{run.run_id}.html"]["downloads"]
         assert any(href.endswith(".ipynb") for href, _, _ in results)
         for href, status, size in results:
             assert status == 200 and size > 0, f"{run.run_id}: {href} → {status}, {size} bytes"
@@ -426,6 +460,6 @@ def test_pages_opened_from_disk_work_too(site, browser):
         errors = [entry["message"] for entry in load(browser, (site / page).as_uri())
                   if entry["level"] == "SEVERE"]
         assert errors == [], f"{page} from disk: console errors {errors}"
-    load(browser, (site / "01_dataset.html").as_uri())
-    assert browser.execute_script("return document.querySelectorAll('.dt-container table.pingan-long').length") \
-        == browser.execute_script("return document.querySelectorAll('table.pingan-long').length") > 0
+        if page == "01_dataset.html":
+            assert browser.execute_script("return document.querySelectorAll('.dt-container table.pingan-long').length") \
+                == browser.execute_script("return document.querySelectorAll('table.pingan-long').length") > 0
