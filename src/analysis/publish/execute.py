@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..config import PROJ_ROOT
+from . import skip_iri_grammar
 from .runs import NOTEBOOK_DIR, load_runs
 from .tags import REMOVE_CELL
 
@@ -150,10 +151,7 @@ def merged_streams(outputs: list[dict]) -> list[dict]:
 
 
 def _import_papermill():
-    # nbformat → jsonschema imports rfc3987_syntax when it is installed, which builds a grammar at
-    # import (2.4 s, more than half of a run's own overhead). jsonschema uses it only to check the
-    # "iri" string format, which notebook validation never asks for, and skips it when absent.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    skip_iri_grammar()
     import papermill
 
     return papermill

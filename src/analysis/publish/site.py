@@ -23,6 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import skip_iri_grammar
+
+skip_iri_grammar()  # before anything here imports nbformat or Jupyter Book
+
 from ..config import PROCESSED_DIR, PROJ_ROOT
 from ..spreadsheet import download_bytes
 from .book import (EXTRA, OBS_IDS_FILE, PRIVATE, SEARCH_DICTIONARY, SEARCH_SYNONYMS, STATIC, Citation,
