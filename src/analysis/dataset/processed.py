@@ -16,7 +16,7 @@ import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-from ..spreadsheet import csv_text, inert
+from ..spreadsheet import csv_text_of_columns, inert, inert_column
 from . import schema
 from .compare import interval
 from .numbers import plain_number
@@ -206,11 +206,16 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     """A processed table as UTF-8 CSV without a byte-order mark (LF line ends): string cells
     guarded against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), any cell holding a
-    comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`)."""
+    comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`). Made column by
+    column: a column is guarded, or quoted, cell by cell only where one search over it finds a
+    cell that may need it."""
     names = table.field_names  # a list built on each access: once per table, not per row
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
-    return csv_text(names, ([inert(row[n]) if n in string_fields else row[n] for n in names]
-                            for row in rows)).encode("utf-8")
+    columns = []
+    for name in names:
+        column = [row[name] for row in rows]
+        columns.append(inert_column(column) if name in string_fields else column)
+    return csv_text_of_columns(names, columns).encode("utf-8")
 
 
 def datapackage_bytes() -> bytes:
