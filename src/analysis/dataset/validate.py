@@ -24,7 +24,8 @@ from . import schema
 from .compare import Comparisons, build_comparisons
 from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
                     period_length_years)
-from .numbers import CHANGE_MEASURES, NumberParseError, derivable_values, derive_printed, plain_number
+from .numbers import (CHANGE_MEASURES, Mention, NumberParseError, derivable_values, derive_printed,
+                      find_mentions, mentions_within, plain_number)
 from .periods import PeriodError, parse_period, publication_day
 from .text import TextDecodingError, decode_marker, decode_utf8, normalize
 
@@ -77,9 +78,21 @@ class Report:
     body_start: int
     body_end: int
 
+    _numbers: tuple[tuple[str, int, int], list[Mention]] | None = field(default=None, repr=False,
+                                                                       compare=False)
+
     @property
     def body(self) -> str:
         return self.text[self.body_start : self.body_end]
+
+    def numbers(self) -> list[Mention]:
+        """``find_mentions(self.body)``: read once per body (the audit and the quotes of every
+        observation use it), and again whenever the text or the body's bounds differ from those
+        it was read from (the same text object is recognized without comparing its characters)."""
+        key = (self.text, self.body_start, self.body_end)
+        if self._numbers is None or self._numbers[0] != key:
+            self._numbers = (key, find_mentions(self.body))
+        return self._numbers[1]
 
 
 @dataclass
@@ -586,8 +599,10 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
     # Where the quote stands, found once here and used by the audit and the build.
     report = None if cited else data.reports.get(row["source_id"])
     quote = "" if cited else row["quote"]
+    body = "" if report is None else report.body
+    found_at = None  # where this row's quote stands in the body (a duplicate id's may not)
     if report is not None and quote:
-        occurrences = report.body.count(quote)
+        occurrences = body.count(quote)
         if occurrences == 0:
             where = ("it is outside the article body (page furniture)"
                      if quote in report.text else "it is not in the normalized text")
@@ -596,7 +611,8 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
             problem("quote", f"quote occurs {occurrences} times in the article body of "
                              f"{row['source_id']}: lengthen it until it is unique")
         else:
-            data.quote_starts[key] = report.body_start + report.body.find(quote)
+            found_at = body.find(quote)
+            data.quote_starts[key] = report.body_start + found_at
 
     if indicator is None:
         return  # reported as an unknown indicator
@@ -638,7 +654,10 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
     if key not in data.quote_starts:
         return  # the quote is not in the body: reported above
     if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
-        derivable = derivable_values(quote, measure)
+        # the quote's numbers, from its report's where the quote reads alone as it does there
+        known = None if found_at is None else mentions_within(body, report.numbers(), found_at,
+                                                              found_at + len(quote))
+        derivable = derivable_values(quote, measure, known)
         if (value, row["qualifier"], high) not in derivable:
             stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
             problem("value", f"{stated} ({row['qualifier']}) cannot be re-derived from "
@@ -879,7 +898,7 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
         quoted.setdefault(obs_id.rpartition("-")[0], []).append(obs)
     mentions_by_source = {}
     for sid, report in data.reports.items():
-        mentions = extract_mentions(report.text, report.body_start, report.body_end)
+        mentions = extract_mentions(report.text, report.body_start, report.body_end, report.numbers())
         mentions_by_source[sid] = mentions
         decisions = decide(mentions, quoted.get(sid, []), by_source.get(sid, []))
         data.decisions[sid] = decisions
@@ -910,7 +929,9 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
                                         "label_numbers",
                                         f"{label!r} is not a number mention inside the quote "
                                         f"(mentions there: {', '.join(sorted(inside)) or 'none'})"))
-    decided = {(sid, d.mention.start): d for sid, ds in data.decisions.items() for d in ds}
+    # the decisions of the reports an exclusion is placed in (not of every report)
+    decided = {(sid, d.mention.start): d for sid in {sid for _, sid, _ in placed}
+               for d in data.decisions.get(sid, [])}
     for row, sid, spans in placed:
         key = f"{sid}, {row['context']}"
         inside = [decided[(sid, m.start)] for m in mentions_by_source.get(sid, [])
