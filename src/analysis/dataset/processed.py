@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import itemgetter
 from pathlib import Path
 
 from ..spreadsheet import csv_text_of_columns, inert, inert_column
@@ -213,7 +214,7 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
     columns = []
     for name in names:
-        column = [row[name] for row in rows]
+        column = list(map(itemgetter(name), rows))
         columns.append(inert_column(column) if name in string_fields else column)
     return csv_text_of_columns(names, columns).encode("utf-8")
 

@@ -142,6 +142,9 @@ def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> lis
             problems.append(Problem(table.path, 1, field=name, message="column appears twice"))
         seen.add(name)
 
+    # Where the header holds exactly the expected columns, a row is its cells by name (the usual
+    # case, one dict built in C); otherwise unknown columns are dropped and missing ones empty.
+    exact_header = sorted(set(header)) == sorted(expected) and len(header) == len(expected)
     rows: list[Row] = []
     line = 1
     while True:
@@ -159,10 +162,13 @@ def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> lis
         if len(record) != len(header):
             problems.append(Problem(table.path, start,
                                     message=f"{len(record)} cells where the header has {len(header)}"))
-        row = Row(line=start)
-        row.update({name: value for name, value in zip(header, record) if name in expected})
-        for name in expected:
-            row.setdefault(name, "")
+        if exact_header and len(record) == len(header):
+            row = Row(zip(header, record), line=start)
+        else:
+            row = Row(line=start)
+            row.update({name: value for name, value in zip(header, record) if name in expected})
+            for name in expected:
+                row.setdefault(name, "")
         rows.append(row)
     return rows
 
@@ -174,55 +180,56 @@ def _key(table: schema.Table, row: Row) -> str:
 def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
     """Required cells, types and constraints, as the Table Schema declares them; and no cell
     holding a line break (any of :data:`analysis.spreadsheet.LINE_BREAKS`)."""
-    compiled = {f["name"]: re.compile(f["constraints"]["pattern"])
-                for f in table.fields if "pattern" in f.get("constraints", {})}
+    # What each field asks, read from the schema once per table rather than once per cell.
+    specs = []
+    for f in table.fields:
+        cons = f.get("constraints", {})
+        pattern = re.compile(cons["pattern"]) if "pattern" in cons else None
+        minimum = cons["minimum"] if "minimum" in cons and f["type"] in ("integer", "number") else None
+        specs.append((f["name"], f["type"], bool(cons.get("required")), cons.get("enum"), pattern,
+                      cons.get("pattern"), minimum))
     for row in rows:
-        key = _key(table, row)
+        key = None  # written into a problem only: joined where one is found
+
+        def problem(name: str, message: str) -> None:
+            nonlocal key
+            if key is None:
+                key = _key(table, row)
+            problems.append(Problem(table.path, row.line, key, name, message))
+
         # one search per row: only a row holding a line break is looked at cell by cell
         has_break = line_break("\x00".join(row.values())) is not None
-        for f in table.fields:
-            name = f["name"]
+        for name, kind, required, enum, pattern, pattern_text, minimum in specs:
             value = row.get(name, "")
-            cons = f.get("constraints", {})
             found = line_break(value) if has_break else None
             if found:
                 # Refused, not joined: the build never rewrites raw data, and a cell that reads
                 # back as two lines or records in some tool is not what the curator saw.
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"line break {found!r} (U+{ord(found):04X}) inside the cell: "
-                                        "a raw cell is one line (join its lines with a space)"))
+                problem(name, f"line break {found!r} (U+{ord(found):04X}) inside the cell: "
+                              "a raw cell is one line (join its lines with a space)")
                 continue
             if value != value.strip():
-                problems.append(Problem(table.path, row.line, key, name,
-                                        "leading or trailing white space"))
+                problem(name, "leading or trailing white space")
                 value = value.strip()
             if value == "":
-                if cons.get("required"):
-                    problems.append(Problem(table.path, row.line, key, name,
-                                            "required value is empty"))
+                if required:
+                    problem(name, "required value is empty")
                 continue
-            kind = f["type"]
             if kind == "number" and not _NUMBER.match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not a plain decimal number (e.g. 600000, -10.2)"))
+                problem(name, f"{value!r} is not a plain decimal number (e.g. 600000, -10.2)")
                 continue
             if kind == "integer" and not _INTEGER.match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not a whole number"))
+                problem(name, f"{value!r} is not a whole number")
                 continue
             if kind == "boolean" and value not in _BOOLEAN:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not true or false"))
+                problem(name, f"{value!r} is not true or false")
                 continue
-            if "enum" in cons and value not in cons["enum"]:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not one of: {', '.join(cons['enum'])}"))
-            if name in compiled and not compiled[name].match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} does not match the pattern {cons['pattern']}"))
-            if "minimum" in cons and kind in ("integer", "number") and Decimal(value) < cons["minimum"]:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value} is below the minimum {cons['minimum']}"))
+            if enum is not None and value not in enum:
+                problem(name, f"{value!r} is not one of: {', '.join(enum)}")
+            if pattern is not None and not pattern.match(value):
+                problem(name, f"{value!r} does not match the pattern {pattern_text}")
+            if minimum is not None and Decimal(value) < minimum:
+                problem(name, f"{value} is below the minimum {minimum}")
 
 
 def _check_primary_key(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
