@@ -408,3 +408,6 @@ def test_a_quote_between_separators_takes_its_numbers_from_its_report():
     assert mentions_within(text, find_mentions(text), start + 1, end) is None
     doubled = "，增长，3倍。"
     assert mentions_within(doubled, find_mentions(doubled), 4, 6) is None
+    # the starts a caller keeps give the same slice
+    found = find_mentions(text)
+    assert mentions_within(text, found, start, end, [m.start for m in found]) == within

@@ -372,15 +372,17 @@ def find_mentions(text: str) -> list[Mention]:
 SEPARATORS = frozenset("，。；：！？、\n")
 
 
-def mentions_within(text: str, mentions: list[Mention], start: int, end: int) -> list[Mention] | None:
+def mentions_within(text: str, mentions: list[Mention], start: int, end: int,
+                    starts: list[int] | None = None) -> list[Mention] | None:
     """``find_mentions(text[start:end])`` (offsets in the slice) taken from ``mentions``, which
     must be ``find_mentions(text)``: the mentions lying in the slice, each with the direction word
     before it in the slice alone. None where the slice might read otherwise alone, to be parsed
     then: it does not stand between SEPARATORS (or the ends of ``text``), or it holds a half or a
-    multiple (减半, 翻一番 and N倍 read the words around them)."""
+    multiple (减半, 翻一番 and N倍 read the words around them). ``starts``: the mentions' starts,
+    where a caller keeps them (bisected instead of the mentions)."""
     if (start > 0 and text[start - 1] not in SEPARATORS) or (end < len(text) and text[end] not in SEPARATORS):
         return None
-    first = bisect_left(mentions, start, key=_start_of)
+    first = bisect_left(mentions, start, key=_start_of) if starts is None else bisect_left(starts, start)
     if first > 0 and mentions[first - 1].end > start:
         return None  # a mention runs into the slice from before it
     directions = None

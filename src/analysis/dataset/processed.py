@@ -92,11 +92,9 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
     observations = []
     counts: dict[str, int] = {}
-    cited_rows = [Row({**r, "quote": "", "label_numbers": "", "evidence_kind": "cited"}, line=r.line)
-                  for r in t["cited_observations"]]
-    archived_rows = [Row({**r, "evidence_kind": "archived_quote"}, line=r.line) for r in t["observations"]]
-    for row in sorted(archived_rows + cited_rows, key=_obs_sort_key):
-        cited = row["evidence_kind"] == "cited"
+    # (row, is cited): the raw rows themselves, not a copy of each with its evidence kind
+    tagged = [(r, False) for r in t["observations"]] + [(r, True) for r in t["cited_observations"]]
+    for row, cited in sorted(tagged, key=lambda pair: _obs_sort_key(pair[0])):
         region = regions[row["region_code"]]
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
@@ -110,7 +108,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         observations.append({
             "obs_id": row["obs_id"],
             "source_id": row["source_id"],
-            "evidence_kind": row["evidence_kind"],
+            "evidence_kind": "cited" if cited else "archived_quote",
             "region_code": row["region_code"],
             "region_name_zh": region["name_zh"],
             "region_name_en": region["name_en"],
@@ -135,8 +133,8 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "scope": row["scope"],
             "value_per_10k_in_period": plain_number(per_10k(value, region["population_2020"]))
             if indicator["per_capita"] == "true" and row["scope"] == "region_total" else "",
-            "quote": row["quote"],
-            "label_numbers": row["label_numbers"],
+            "quote": "" if cited else row["quote"],
+            "label_numbers": "" if cited else row["label_numbers"],
             "quote_start": "" if cited else str(quote_start),
             "quote_end": "" if cited else str(quote_start + len(row["quote"])),
             **{k: row.get(k, "") for k in ("number_as_printed", "direction_as_printed", "survey",

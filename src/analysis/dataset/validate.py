@@ -78,8 +78,8 @@ class Report:
     body_start: int
     body_end: int
 
-    _numbers: tuple[tuple[str, int, int], list[Mention]] | None = field(default=None, repr=False,
-                                                                       compare=False)
+    _numbers: tuple[tuple[str, int, int], list[Mention], list[int]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def body(self) -> str:
@@ -89,10 +89,18 @@ class Report:
         """``find_mentions(self.body)``: read once per body (the audit and the quotes of every
         observation use it), and again whenever the text or the body's bounds differ from those
         it was read from (the same text object is recognized without comparing its characters)."""
+        return self._read_numbers()[1]
+
+    def number_starts(self) -> list[int]:
+        """The start of each of :meth:`numbers` (in the body), in order."""
+        return self._read_numbers()[2]
+
+    def _read_numbers(self) -> tuple[tuple[str, int, int], list[Mention], list[int]]:
         key = (self.text, self.body_start, self.body_end)
         if self._numbers is None or self._numbers[0] != key:
-            self._numbers = (key, find_mentions(self.body))
-        return self._numbers[1]
+            found = find_mentions(self.body)
+            self._numbers = (key, found, [m.start for m in found])
+        return self._numbers
 
 
 @dataclass
@@ -663,7 +671,7 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
     if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
         # the quote's numbers, from its report's where the quote reads alone as it does there
         known = None if found_at is None else mentions_within(body, report.numbers(), found_at,
-                                                              found_at + len(quote))
+                                                              found_at + len(quote), report.number_starts())
         derivable = derivable_values(quote, measure, known)
         if (value, row["qualifier"], high) not in derivable:
             stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
