@@ -4,15 +4,19 @@ refusals of the concept crosswalk."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import chi2
 
 from analysis.dataset.compare import (STOCK_WINDOW_MONTHS, Comparisons, Item, add_months,
                                       jurisdiction_counts, poisson_interval, rule_breaches,
                                       stock_windows)
 from analysis.dataset.compare import (Item, derived_totals, eligibility, group_keys, interval,
                                     period_years, subgroup)
+from analysis.dataset.numbers import plain_number
 from analysis.dataset.validate import load_raw
 from analysis.config import RAW_DIR
 from conftest import edit_row, read_rows, refused, write_rows
@@ -465,6 +469,17 @@ def test_the_exact_poisson_interval_of_a_count(count, low, high):
         poisson_interval(Decimal("1.5"))
 
 
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_the_interval_is_garwoods_chi_square_quantiles_to_the_last_digit(confidence):
+    """Computed as Gamma(k, 1) quantiles (scipy.special.gammaincinv), the ends are those of
+    Garwood's χ²(α/2; 2k)/2 and χ²(1 − α/2; 2k + 2)/2 from scipy.stats.chi2, for every count."""
+    alpha = 1 - confidence
+    for k in [*range(0, 300), 9_999, 123_456]:
+        ends = (0.0 if k == 0 else chi2.ppf(alpha / 2, 2 * k) / 2, chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2)
+        assert poisson_interval(Decimal(k), confidence) == tuple(
+            Decimal(repr(float(e))).quantize(Decimal("0.0001"), ROUND_HALF_EVEN) for e in ends)
+
+
 def test_the_poisson_interval_of_a_count_is_computed_once_per_distinct_count(monkeypatch):
     """The χ² quantiles are asked once per distinct count and confidence, not once per item that
     states it (the benchmark's 75,000 counts hold a few thousand distinct ones); the same interval
@@ -472,19 +487,30 @@ def test_the_poisson_interval_of_a_count_is_computed_once_per_distinct_count(mon
     from analysis.dataset import compare
 
     calls = []
-    real_ppf = compare.chi2.ppf
+    real_quantile = compare.gammaincinv
 
-    def counting_ppf(*args, **kwargs):
+    def counting_quantile(*args, **kwargs):
         calls.append(args)
-        return real_ppf(*args, **kwargs)
+        return real_quantile(*args, **kwargs)
 
-    monkeypatch.setattr(compare.chi2, "ppf", counting_ppf)
+    monkeypatch.setattr(compare, "gammaincinv", counting_quantile)
     counts = [Decimal(9_000_001 + n % 5) for n in range(1_000)]  # counts no other test asks
     intervals = [poisson_interval(c) for c in counts] + [poisson_interval(c, 0.9) for c in counts]
     assert len(calls) == 2 * 5 * 2  # two quantiles for each of 5 counts at each of 2 confidences
     assert intervals[0] == intervals[5] and intervals[0] != intervals[1] and intervals[0] != intervals[1000]
     with pytest.raises(ValueError, match="whole number"):
         poisson_interval(Decimal("9000001.5"))
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e20"),
+                   max_value=Decimal("1e20"), places=None) | st.none())
+def test_a_derived_value_is_written_rounded_to_four_places_as_plain_number_writes_it(value):
+    """_q strips the zeros of the quantized text instead of normalizing: the same text, -0 as 0."""
+    from analysis.dataset.compare import _q
+
+    expected = "" if value is None else plain_number(value.quantize(Decimal("0.0001"), ROUND_HALF_EVEN))
+    assert _q(value) == expected
+    assert _q(Decimal("-0.00004")) == "0" and _q(Decimal("1200")) == "1200" and _q(Decimal("2.50005")) == "2.5"
 
 
 def test_one_event_in_three_years_carries_its_interval_to_every_rate(comparisons):

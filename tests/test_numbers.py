@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.dataset.numbers import (NumberParseError, derivable_values, find_mentions, parse_arabic,
+from analysis.dataset.numbers import (NumberParseError, derivable_values, find_mentions, mentions_within, parse_arabic,
                               parse_printed,
                               parse_chinese_integer, parse_number)
 
@@ -373,3 +373,41 @@ def test_decimal_multiples_in_running_text(d, word):
     unit = {"万": 10**4, "亿": 10**8}[word]
     (m,) = find_mentions(f"共投入{d}{word}元,")
     assert m.value == d * unit
+
+
+# Pieces of text that exercise every context rule: numerals and units, qualifiers before and after,
+# direction words, zero markers, halves and multiples, years, ranges, and the separators.
+_PIECES = ["3", "12", "1,885", "35.58", "二", "十", "三四", "两三百", "千", "万", "余", "多", "近", "约",
+           "超过", "上", "数", "几", "%", "成", "倍", "翻一番", "半", "减", "过", "下降", "增长", "增",
+           "到", "了", "年", "年来", "以上", "左右", "个", "起", "人", "零", "没有", "无", "少", "员",
+           "分之", "百分之", "点", "〇", "萬", "減", "，", "。", "；", "、", "\n", "的", "是"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14), st.data())
+def test_a_quote_between_separators_reads_alone_as_in_its_report(pieces, data):
+    """mentions_within gives exactly what parsing the slice alone gives (every field), or None."""
+    text = "".join(pieces)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    within = mentions_within(text, find_mentions(text), start, end)
+    if within is not None:
+        assert within == find_mentions(text[start:end])
+
+
+def test_a_quote_between_separators_takes_its_numbers_from_its_report():
+    text = "全年下降，刑事案件同比下降10.2%、立案3万余起，近五年来零命案。"
+    start = text.index("刑事")
+    end = text.index("，近")
+    within = mentions_within(text, find_mentions(text), start, end)
+    assert within == find_mentions(text[start:end]) and len(within) == 2
+    assert [m.direction for m in within] == [-1, -1]
+    # the direction word before the quote does not sign a number in it
+    after = text.index("立案")
+    assert [m.direction for m in mentions_within(text, find_mentions(text), after, end)] == [0]
+    # not between separators, or holding a multiple: read alone instead
+    assert mentions_within(text, find_mentions(text), start + 1, end) is None
+    doubled = "，增长，3倍。"
+    assert mentions_within(doubled, find_mentions(doubled), 4, 6) is None
+    # the starts a caller keeps give the same slice
+    found = find_mentions(text)
+    assert mentions_within(text, found, start, end, [m.start for m in found]) == within

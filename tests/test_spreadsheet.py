@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.spreadsheet import (FORMULA_TRIGGERS, LINE_BREAKS, csv_record, csv_text,
-                                  download_bytes, inert, line_break, restore)
+from analysis.spreadsheet import (FORMULA_TRIGGERS, LINE_BREAKS, csv_record, csv_text, csv_text_of_columns,
+                                  download_bytes, inert, inert_column, line_break, restore)
 
 # Line breaks of every kind, and the formula triggers after them.
 BREAKS = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85"]
@@ -82,3 +82,22 @@ def test_the_fast_writer_writes_what_the_record_writer_writes(rows):
     """csv_text takes the C writer where no cell holds a break other than LF: the same text."""
     header = ["h", "i", "j"]
     assert csv_text(header, rows) == csv_record(header) + "".join(csv_record(r) for r in rows)
+
+
+@given(st.lists(st.text(alphabet=FORMULA_TRIGGERS + LINE_BREAKS + "'a\x00=", max_size=5), max_size=6))
+def test_a_column_is_guarded_exactly_as_its_cells_one_by_one(cells):
+    """inert_column skips a column no cell of which needs the guard; a NUL in a cell may make it
+    look at every cell, never skip one that needs it."""
+    assert inert_column(cells) == [inert(c) for c in cells]
+
+
+@given(st.integers(min_value=1, max_value=3).flatmap(lambda width: st.lists(
+    st.lists(st.text(alphabet='ab,"\n中=+ \t\r\u2028\x00', max_size=4), min_size=width, max_size=width),
+    max_size=5).map(lambda rows: (width, rows))))
+def test_a_table_written_by_columns_is_the_table_written_by_rows(shape):
+    """csv_text_of_columns quotes a column cell by cell only where some cell needs it: the same
+    text as csv_text of its rows, one-column tables with empty cells included."""
+    width, rows = shape
+    header = ["h", "i", "j"][:width]
+    columns = [[row[k] for row in rows] for k in range(width)]
+    assert csv_text_of_columns(header, columns) == csv_text(header, rows)

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 # What str.splitlines() breaks a line at (Python's "universal newlines" plus VT, FF, the file,
 # group and record separators, NEL, and the Unicode line and paragraph separators; \r\n is one
@@ -30,6 +31,9 @@ _LINE_START = f"(?:\\A|\\r\\n|{_LINE_BREAK.pattern})"
 _UNGUARDED = re.compile(f"{_LINE_START}(?='*{_TRIGGER})")
 _GUARDED = re.compile(f"({_LINE_START})'(?='*{_TRIGGER})")
 _FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
+# In a column's cells joined after NUL each: a cell that begins with a trigger or an apostrophe, or
+# any line break, so a cell inert() might change (a NUL inside a cell can only add a false alarm).
+_MAY_NEED_GUARD = re.compile(f"\\x00[{re.escape(FORMULA_TRIGGERS)}']|{_LINE_BREAK.pattern}")
 
 # A cell is quoted when it holds the delimiter, the quote character or any line break (RFC 4180
 # asks it for CR and LF; csv.writer quotes only the characters of its own line terminator, so with
@@ -58,6 +62,14 @@ def inert(cell: str) -> str:
     return _UNGUARDED.sub(lambda m: m.group(0) + "'", cell)
 
 
+def inert_column(cells: Sequence[str]) -> list[str]:
+    """:func:`inert` of each of ``cells``. One search over the whole column finds whether any cell
+    may need the guard (most columns: none), so a clean column costs no call per cell."""
+    if not _MAY_NEED_GUARD.search("\x00" + "\x00".join(cells)):
+        return list(cells)
+    return [inert(cell) for cell in cells]
+
+
 def restore(cell: str) -> str:
     """The text :func:`inert` was given: the apostrophe it added at a line start is removed."""
     return _GUARDED.sub(r"\1", cell)
@@ -80,16 +92,35 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
     Where no cell holds a line break other than LF, the standard library's writer (C) writes it:
     it quotes exactly what :func:`csv_record` quotes then (a comma, a quote, LF) and gives the same
-    text; otherwise every record goes through :func:`csv_record`."""
-    rows = [list(row) for row in rows]
-    if any(_OTHER_BREAK.search("\x00".join(row)) for row in (header, *rows)) or any(
-            len(row) == 1 and row[0] == "" for row in (header, *rows)):
+    text; otherwise every record goes through :func:`csv_record`. Both are decided by one search
+    over every cell, not one per row."""
+    rows = list(rows)
+    records = (header, *rows)
+    if _OTHER_BREAK.search("\x00".join(chain.from_iterable(records))) or (
+            1 in map(len, records) and any(len(row) == 1 and row[0] == "" for row in records)):
         return csv_record(header) + "".join(csv_record(row) for row in rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
+
+
+def csv_text_of_columns(header: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
+    """The text :func:`csv_text` gives for the rows ``zip(*columns)`` (every column as long), made
+    column by column: a column is looked at cell by cell only where one search over it finds a
+    cell to quote (a comma, a quote or a line break; :func:`csv_record` quotes exactly those)."""
+    if len(columns) != len(header):
+        raise ValueError(f"{len(columns)} columns for a header of {len(header)}")
+    quoted = []
+    for column in columns:
+        if _NEEDS_QUOTES.search("\x00".join(column)):
+            column = ['"' + c.replace('"', '""') + '"' if _NEEDS_QUOTES.search(c) else c for c in column]
+        if len(columns) == 1:
+            column = ['""' if c == "" else c for c in column]  # not a blank line (csv_record)
+        quoted.append(column)
+    lines = list(map(",".join, zip(*quoted)))
+    return csv_record(header) + "\n".join(lines) + ("\n" if lines else "")
 
 
 def download_bytes(text: str) -> bytes:

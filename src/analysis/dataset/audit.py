@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .numbers import (CHANGE_MEASURES, _direction_before, _direction_words, find_mentions,
+from .numbers import (CHANGE_MEASURES, Mention, _direction_before, _direction_words, find_mentions,
                       parse_chinese_integer, plain_number)
 
 CONTEXT_CHARS = 12
@@ -80,8 +80,10 @@ def _ordinal_value(text: str) -> str:
     return numeral if numeral.isdigit() else format(parse_chinese_integer(numeral), "f")
 
 
-def extract_mentions(text: str, start: int = 0, end: int | None = None) -> list[NumberMention]:
-    """Every numeric expression in ``text[start:end]`` (offsets are in ``text``)."""
+def extract_mentions(text: str, start: int = 0, end: int | None = None,
+                     numbers: list[Mention] | None = None) -> list[NumberMention]:
+    """Every numeric expression in ``text[start:end]`` (offsets are in ``text``). ``numbers``:
+    ``find_mentions(text[start:end])`` where it is known already, else it is found here."""
     end = len(text) if end is None else end
     body = text[start:end]
     found: list[NumberMention] = []
@@ -99,7 +101,7 @@ def extract_mentions(text: str, start: int = 0, end: int | None = None) -> list[
         found.append(NumberMention(a, b, m.group(0), kind, value, "exact", _around(text, a, b, start, end)))
         token_starts.append(a)
         token_ends.append(b)
-    for m in find_mentions(body):
+    for m in find_mentions(body) if numbers is None else numbers:
         a, b = start + m.start, start + m.end
         i = bisect_right(token_starts, a) - 1
         if i >= 0 and b <= token_ends[i]:

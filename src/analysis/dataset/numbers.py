@@ -20,8 +20,8 @@ What is never a number (docs/curation_guide.md, "Which forms are numbers"):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 import cn2an
@@ -365,6 +365,52 @@ def find_mentions(text: str) -> list[Mention]:
     return mentions
 
 
+# Punctuation that no number expression, direction word or zero marker contains, begins with or
+# looks at (none is in _MENTION, _DIRECTION or ZERO_MARKERS): a stretch of text standing between
+# two of them is read alone exactly as inside its text, but for direction words before it and the
+# four characters N倍 looks back at.
+SEPARATORS = frozenset("，。；：！？、\n")
+
+
+def mentions_within(text: str, mentions: list[Mention], start: int, end: int,
+                    starts: list[int] | None = None) -> list[Mention] | None:
+    """``find_mentions(text[start:end])`` (offsets in the slice) taken from ``mentions``, which
+    must be ``find_mentions(text)``: the mentions lying in the slice, each with the direction word
+    before it in the slice alone. None where the slice might read otherwise alone, to be parsed
+    then: it does not stand between SEPARATORS (or the ends of ``text``), or it holds a half or a
+    multiple (减半, 翻一番 and N倍 read the words around them). ``starts``: the mentions' starts,
+    where a caller keeps them (bisected instead of the mentions)."""
+    if (start > 0 and text[start - 1] not in SEPARATORS) or (end < len(text) and text[end] not in SEPARATORS):
+        return None
+    first = bisect_left(mentions, start, key=_start_of) if starts is None else bisect_left(starts, start)
+    if first > 0 and mentions[first - 1].end > start:
+        return None  # a mention runs into the slice from before it
+    directions = None
+    found = []
+    for m in mentions[first:]:
+        if m.start >= end:
+            break
+        if m.end > end or m.form in ("half", "multiple"):
+            return None
+        if directions is None:
+            directions = _direction_words(text[start:end].translate(_TRADITIONAL))
+        at = m.start - start
+        # every field, as dataclasses.replace would copy them, at a third of its cost
+        found.append(Mention(at, m.end - start, m.text, m.value, m.qualifier, m.is_percent,
+                             m.is_zero_claim, 0 if m.is_zero_claim else _direction_before(directions, at),
+                             m.value_high, m.form, m.factor))
+    return found
+
+
+assert [f.name for f in fields(Mention)] == ["start", "end", "text", "value", "qualifier", "is_percent",
+                                            "is_zero_claim", "direction", "value_high", "form", "factor"], \
+    "mentions_within copies every field of Mention by position"
+
+
+def _start_of(mention: Mention) -> int:
+    return mention.start
+
+
 def _find_mentions(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     directions = _direction_words(text)
@@ -506,16 +552,18 @@ def signed_value(mention: Mention, measure: str) -> tuple[Decimal, Decimal | Non
     return value, high
 
 
-def derivable_values(quote: str, measure: str) -> set[tuple[Decimal, str, Decimal | None]]:
+def derivable_values(quote: str, measure: str, mentions: list[Mention] | None = None
+                     ) -> set[tuple[Decimal, str, Decimal | None]]:
     """The (value, qualifier, value_high) triples a row citing ``quote`` may state; value_high is
-    None except for a stated range (qualifier ``range``).
+    None except for a stated range (qualifier ``range``). ``mentions``: ``find_mentions(quote)``
+    where it is known already (:func:`mentions_within`), else it is found here.
 
     A zero claim needs a zero marker in the quote, and a stock stated as cleared to zero (清零) the
     numeral 零; a change takes its sign from the direction word before the number; any other
     measure takes the number as written.
     """
     found: set[tuple[Decimal, str, Decimal | None]] = set()
-    for mention in find_mentions(quote):
+    for mention in find_mentions(quote) if mentions is None else mentions:
         if mention.is_zero_claim:
             if measure == "zero_claim" or (measure == "stock_count" and mention.text == "零"):
                 found.add((Decimal(0), "exact", None))

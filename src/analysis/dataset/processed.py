@@ -14,9 +14,10 @@ import os
 import shutil
 import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import itemgetter
 from pathlib import Path
 
-from ..spreadsheet import csv_text, inert
+from ..spreadsheet import csv_text_of_columns, inert, inert_column
 from . import schema
 from .compare import interval
 from .numbers import plain_number
@@ -91,11 +92,9 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 
     observations = []
     counts: dict[str, int] = {}
-    cited_rows = [Row({**r, "quote": "", "label_numbers": "", "evidence_kind": "cited"}, line=r.line)
-                  for r in t["cited_observations"]]
-    archived_rows = [Row({**r, "evidence_kind": "archived_quote"}, line=r.line) for r in t["observations"]]
-    for row in sorted(archived_rows + cited_rows, key=_obs_sort_key):
-        cited = row["evidence_kind"] == "cited"
+    # (row, is cited): the raw rows themselves, not a copy of each with its evidence kind
+    tagged = [(r, False) for r in t["observations"]] + [(r, True) for r in t["cited_observations"]]
+    for row, cited in sorted(tagged, key=lambda pair: _obs_sort_key(pair[0])):
         region = regions[row["region_code"]]
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
@@ -109,7 +108,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         observations.append({
             "obs_id": row["obs_id"],
             "source_id": row["source_id"],
-            "evidence_kind": row["evidence_kind"],
+            "evidence_kind": "cited" if cited else "archived_quote",
             "region_code": row["region_code"],
             "region_name_zh": region["name_zh"],
             "region_name_en": region["name_en"],
@@ -134,8 +133,8 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "scope": row["scope"],
             "value_per_10k_in_period": plain_number(per_10k(value, region["population_2020"]))
             if indicator["per_capita"] == "true" and row["scope"] == "region_total" else "",
-            "quote": row["quote"],
-            "label_numbers": row["label_numbers"],
+            "quote": "" if cited else row["quote"],
+            "label_numbers": "" if cited else row["label_numbers"],
             "quote_start": "" if cited else str(quote_start),
             "quote_end": "" if cited else str(quote_start + len(row["quote"])),
             **{k: row.get(k, "") for k in ("number_as_printed", "direction_as_printed", "survey",
@@ -206,11 +205,16 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
 def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     """A processed table as UTF-8 CSV without a byte-order mark (LF line ends): string cells
     guarded against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), any cell holding a
-    comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`)."""
+    comma, quote or line break quoted (:func:`analysis.spreadsheet.csv_record`). Made column by
+    column: a column is guarded, or quoted, cell by cell only where one search over it finds a
+    cell that may need it."""
     names = table.field_names  # a list built on each access: once per table, not per row
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
-    return csv_text(names, ([inert(row[n]) if n in string_fields else row[n] for n in names]
-                            for row in rows)).encode("utf-8")
+    columns = []
+    for name in names:
+        column = list(map(itemgetter(name), rows))
+        columns.append(inert_column(column) if name in string_fields else column)
+    return csv_text_of_columns(names, columns).encode("utf-8")
 
 
 def datapackage_bytes() -> bytes:

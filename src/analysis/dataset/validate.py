@@ -24,7 +24,8 @@ from . import schema
 from .compare import Comparisons, build_comparisons
 from .audit import (Decision, QuotedObservation, decide, exclusion_spans, extract_mentions,
                     period_length_years)
-from .numbers import CHANGE_MEASURES, NumberParseError, derivable_values, derive_printed, plain_number
+from .numbers import (CHANGE_MEASURES, Mention, NumberParseError, derivable_values, derive_printed,
+                      find_mentions, mentions_within, plain_number)
 from .periods import PeriodError, parse_period, publication_day
 from .text import TextDecodingError, decode_marker, decode_utf8, normalize
 
@@ -77,9 +78,29 @@ class Report:
     body_start: int
     body_end: int
 
+    _numbers: tuple[tuple[str, int, int], list[Mention], list[int]] | None = field(
+        default=None, repr=False, compare=False)
+
     @property
     def body(self) -> str:
         return self.text[self.body_start : self.body_end]
+
+    def numbers(self) -> list[Mention]:
+        """``find_mentions(self.body)``: read once per body (the audit and the quotes of every
+        observation use it), and again whenever the text or the body's bounds differ from those
+        it was read from (the same text object is recognized without comparing its characters)."""
+        return self._read_numbers()[1]
+
+    def number_starts(self) -> list[int]:
+        """The start of each of :meth:`numbers` (in the body), in order."""
+        return self._read_numbers()[2]
+
+    def _read_numbers(self) -> tuple[tuple[str, int, int], list[Mention], list[int]]:
+        key = (self.text, self.body_start, self.body_end)
+        if self._numbers is None or self._numbers[0] != key:
+            found = find_mentions(self.body)
+            self._numbers = (key, found, [m.start for m in found])
+        return self._numbers
 
 
 @dataclass
@@ -129,6 +150,9 @@ def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> lis
             problems.append(Problem(table.path, 1, field=name, message="column appears twice"))
         seen.add(name)
 
+    # Where the header holds exactly the expected columns, a row is its cells by name (the usual
+    # case, one dict built in C); otherwise unknown columns are dropped and missing ones empty.
+    exact_header = sorted(set(header)) == sorted(expected) and len(header) == len(expected)
     rows: list[Row] = []
     line = 1
     while True:
@@ -146,10 +170,13 @@ def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> lis
         if len(record) != len(header):
             problems.append(Problem(table.path, start,
                                     message=f"{len(record)} cells where the header has {len(header)}"))
-        row = Row(line=start)
-        row.update({name: value for name, value in zip(header, record) if name in expected})
-        for name in expected:
-            row.setdefault(name, "")
+        if exact_header and len(record) == len(header):
+            row = Row(zip(header, record), line=start)
+        else:
+            row = Row(line=start)
+            row.update({name: value for name, value in zip(header, record) if name in expected})
+            for name in expected:
+                row.setdefault(name, "")
         rows.append(row)
     return rows
 
@@ -161,55 +188,56 @@ def _key(table: schema.Table, row: Row) -> str:
 def _check_fields(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
     """Required cells, types and constraints, as the Table Schema declares them; and no cell
     holding a line break (any of :data:`analysis.spreadsheet.LINE_BREAKS`)."""
-    compiled = {f["name"]: re.compile(f["constraints"]["pattern"])
-                for f in table.fields if "pattern" in f.get("constraints", {})}
+    # What each field asks, read from the schema once per table rather than once per cell.
+    specs = []
+    for f in table.fields:
+        cons = f.get("constraints", {})
+        pattern = re.compile(cons["pattern"]) if "pattern" in cons else None
+        minimum = cons["minimum"] if "minimum" in cons and f["type"] in ("integer", "number") else None
+        specs.append((f["name"], f["type"], bool(cons.get("required")), cons.get("enum"), pattern,
+                      cons.get("pattern"), minimum))
     for row in rows:
-        key = _key(table, row)
+        key = None  # written into a problem only: joined where one is found
+
+        def problem(name: str, message: str) -> None:
+            nonlocal key
+            if key is None:
+                key = _key(table, row)
+            problems.append(Problem(table.path, row.line, key, name, message))
+
         # one search per row: only a row holding a line break is looked at cell by cell
         has_break = line_break("\x00".join(row.values())) is not None
-        for f in table.fields:
-            name = f["name"]
+        for name, kind, required, enum, pattern, pattern_text, minimum in specs:
             value = row.get(name, "")
-            cons = f.get("constraints", {})
             found = line_break(value) if has_break else None
             if found:
                 # Refused, not joined: the build never rewrites raw data, and a cell that reads
                 # back as two lines or records in some tool is not what the curator saw.
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"line break {found!r} (U+{ord(found):04X}) inside the cell: "
-                                        "a raw cell is one line (join its lines with a space)"))
+                problem(name, f"line break {found!r} (U+{ord(found):04X}) inside the cell: "
+                              "a raw cell is one line (join its lines with a space)")
                 continue
             if value != value.strip():
-                problems.append(Problem(table.path, row.line, key, name,
-                                        "leading or trailing white space"))
+                problem(name, "leading or trailing white space")
                 value = value.strip()
             if value == "":
-                if cons.get("required"):
-                    problems.append(Problem(table.path, row.line, key, name,
-                                            "required value is empty"))
+                if required:
+                    problem(name, "required value is empty")
                 continue
-            kind = f["type"]
             if kind == "number" and not _NUMBER.match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not a plain decimal number (e.g. 600000, -10.2)"))
+                problem(name, f"{value!r} is not a plain decimal number (e.g. 600000, -10.2)")
                 continue
             if kind == "integer" and not _INTEGER.match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not a whole number"))
+                problem(name, f"{value!r} is not a whole number")
                 continue
             if kind == "boolean" and value not in _BOOLEAN:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not true or false"))
+                problem(name, f"{value!r} is not true or false")
                 continue
-            if "enum" in cons and value not in cons["enum"]:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} is not one of: {', '.join(cons['enum'])}"))
-            if name in compiled and not compiled[name].match(value):
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value!r} does not match the pattern {cons['pattern']}"))
-            if "minimum" in cons and kind in ("integer", "number") and Decimal(value) < cons["minimum"]:
-                problems.append(Problem(table.path, row.line, key, name,
-                                        f"{value} is below the minimum {cons['minimum']}"))
+            if enum is not None and value not in enum:
+                problem(name, f"{value!r} is not one of: {', '.join(enum)}")
+            if pattern is not None and not pattern.match(value):
+                problem(name, f"{value!r} does not match the pattern {pattern_text}")
+            if minimum is not None and Decimal(value) < minimum:
+                problem(name, f"{value} is below the minimum {minimum}")
 
 
 def _check_primary_key(table: schema.Table, rows: list[Row], problems: list[Problem]) -> None:
@@ -586,8 +614,10 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
     # Where the quote stands, found once here and used by the audit and the build.
     report = None if cited else data.reports.get(row["source_id"])
     quote = "" if cited else row["quote"]
+    body = "" if report is None else report.body
+    found_at = None  # where this row's quote stands in the body (a duplicate id's may not)
     if report is not None and quote:
-        occurrences = report.body.count(quote)
+        occurrences = body.count(quote)
         if occurrences == 0:
             where = ("it is outside the article body (page furniture)"
                      if quote in report.text else "it is not in the normalized text")
@@ -596,7 +626,8 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
             problem("quote", f"quote occurs {occurrences} times in the article body of "
                              f"{row['source_id']}: lengthen it until it is unique")
         else:
-            data.quote_starts[key] = report.body_start + report.body.find(quote)
+            found_at = body.find(quote)
+            data.quote_starts[key] = report.body_start + found_at
 
     if indicator is None:
         return  # reported as an unknown indicator
@@ -638,7 +669,10 @@ def _check_observation(data: RawData, table: schema.Table, row: Row, sources: di
     if key not in data.quote_starts:
         return  # the quote is not in the body: reported above
     if row["qualifier"] and (high is not None or row["qualifier"] != "range"):
-        derivable = derivable_values(quote, measure)
+        # the quote's numbers, from its report's where the quote reads alone as it does there
+        known = None if found_at is None else mentions_within(body, report.numbers(), found_at,
+                                                              found_at + len(quote), report.number_starts())
+        derivable = derivable_values(quote, measure, known)
         if (value, row["qualifier"], high) not in derivable:
             stated = row["value"] + (f"–{row['value_high']}" if high is not None else "")
             problem("value", f"{stated} ({row['qualifier']}) cannot be re-derived from "
@@ -879,7 +913,7 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
         quoted.setdefault(obs_id.rpartition("-")[0], []).append(obs)
     mentions_by_source = {}
     for sid, report in data.reports.items():
-        mentions = extract_mentions(report.text, report.body_start, report.body_end)
+        mentions = extract_mentions(report.text, report.body_start, report.body_end, report.numbers())
         mentions_by_source[sid] = mentions
         decisions = decide(mentions, quoted.get(sid, []), by_source.get(sid, []))
         data.decisions[sid] = decisions
@@ -910,7 +944,9 @@ def _check_audit(data: RawData, problems: list[Problem]) -> None:
                                         "label_numbers",
                                         f"{label!r} is not a number mention inside the quote "
                                         f"(mentions there: {', '.join(sorted(inside)) or 'none'})"))
-    decided = {(sid, d.mention.start): d for sid, ds in data.decisions.items() for d in ds}
+    # the decisions of the reports an exclusion is placed in (not of every report)
+    decided = {(sid, d.mention.start): d for sid in {sid for _, sid, _ in placed}
+               for d in data.decisions.get(sid, [])}
     for row, sid, spans in placed:
         key = f"{sid}, {row['context']}"
         inside = [decided[(sid, m.start)] for m in mentions_by_source.get(sid, [])
