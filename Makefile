@@ -4,6 +4,10 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 # Notebook runs execute on one kernel per core (build/runs.mk); output is grouped per target.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Kernels executing notebook runs at once: one more than the cores, since a kernel idles while its
+# client reads and writes a cell's outputs (measured on 2 cores: 158 s for every run, against 175 s
+# with two kernels).
+KERNELS ?= $(shell echo $$(($(JOBS) + 1)))
 MAKEFLAGS += --jobs=$(JOBS) --output-sync=target --no-print-directory
 
 PYTHON ?= python3

@@ -5,8 +5,8 @@ executed as one command (Python, the executor, papermill, a kernel) with a bare 
 kernel (ipykernel, nothing imported): what a build of one command and one kernel per run could
 not go below. The same with the project's kernel (its start-up imports pandas, matplotlib,
 geopandas and the font) is printed too.
-Target: the full notebook build within 1.5× the bare-kernel floor (one kernel per job executes
-run after run, longest first: publish/execute.py); a second `make all` with nothing changed
+Target: the full notebook build within 1.5× the bare-kernel floor (kernels, one more than the
+cores, execute run after run, longest first: publish/execute.py); a second `make all` with nothing changed
 does nothing in under 2 s; touching one notebook re-executes only its runs; changing the data
 re-executes all (checked with `make -n`, without executing).
 
@@ -79,7 +79,8 @@ def main() -> int:
     runs = load_runs().runs
     bare, own = empty_notebook_seconds(BARE_KERNEL), empty_notebook_seconds(KERNEL_NAME)
     floor = len(runs) * bare / JOBS
-    print(f"runs: {len(runs)}, on {JOBS} kernels at once (one per parallel job), each executing run after run")
+    print(f"runs: {len(runs)}, on {JOBS + 1} kernels at once (the Makefile's KERNELS: one more than the "
+          f"{JOBS} cores), each executing run after run")
     print(f"empty notebook as one command (median of 5): {bare:.2f} s with a bare {BARE_KERNEL} kernel, "
           f"{own:.2f} s with the project's kernel")
     print(f"floor = {len(runs)} × {bare:.2f} s ÷ {JOBS} = {floor:.1f} s "

@@ -59,7 +59,7 @@ def test_every_run_is_one_grouped_make_target_executed_on_every_core():
     outputs = " ".join(f"build/notebooks/{r.run_id}.ipynb" for r in runs)
     rule = [line for line in fragment.splitlines() if " &: " in line]
     assert rule == ["$(NOTEBOOK_OUTPUTS) &: notebooks/02_region_profile.ipynb notebooks/05_discourse.ipynb $(RUN_DEPS)"]
-    assert ("\t@$(PY) -m analysis execute --jobs $(JOBS) --stale-against $^ -- "
+    assert ("\t@$(PY) -m analysis execute --jobs $(KERNELS) --stale-against $^ -- "
             "02_region_profile--420000 02_region_profile--420001 02_region_profile--420002 05_discourse--grid\n") in fragment
     assert fragment.split("NOTEBOOK_OUTPUTS := ")[1].split("\n# ")[0].replace(" \\\n\t", " ").strip() == outputs
     assert ".PRECIOUS: $(NOTEBOOK_OUTPUTS)" in fragment  # a run that fails keeps its good output

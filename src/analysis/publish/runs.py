@@ -195,8 +195,8 @@ def write_runs(run_list: RunList, path: Path = RUNS_FILE) -> None:
 
 def makefile_fragment(run_list: RunList) -> str:
     """Make rules: one grouped target (GNU Make's ``&:``) for every run's output, depending on
-    every notebook with runs and on everything a run reads. Its recipe executes, on $(JOBS)
-    kernels at once, only the runs whose output is missing or older than their own notebook or a
+    every notebook with runs and on everything a run reads. Its recipe executes, on $(KERNELS)
+    kernels at once (the Makefile: one more than the cores), only the runs whose output is missing or older than their own notebook or a
     file every run reads (publish/execute.py: ``stale_runs``, ``execute_runs``)."""
     lines = ["# Generated from notebooks/runs.yaml by `python -m analysis runs --makefile`.", ""]
     outputs = [f"build/notebooks/{run.run_id}.ipynb" for run in run_list.runs]
@@ -212,6 +212,6 @@ def makefile_fragment(run_list: RunList) -> str:
     notebooks = " ".join(f"notebooks/{name}.ipynb" for name in firsts)
     # Silent recipe: the command prints "run 12/26 <run_id>" as each run is done.
     lines.append(f"$(NOTEBOOK_OUTPUTS) &: {notebooks} $(RUN_DEPS)")
-    lines.append("\t@$(PY) -m analysis execute --jobs $(JOBS) --stale-against $^ -- "
+    lines.append("\t@$(PY) -m analysis execute --jobs $(KERNELS) --stale-against $^ -- "
                  + " ".join(run.run_id for run in run_list.runs))
     return "\n".join(lines) + "\n"
