@@ -95,6 +95,13 @@ def test_runs_on_two_kernels_at_once_give_the_notebooks_of_runs_alone(executed, 
         assert (tmp_path / f"{run_id}.ipynb").read_text(encoding="utf-8") == alone, run_id
 
 
+@pytest.mark.slow
+def test_a_run_that_fails_on_one_kernel_is_reported_and_the_others_are_executed(tmp_path):
+    failures = execute_runs(["no_such_run", "05_discourse--grid"], jobs=2, output_dir=tmp_path)
+    assert failures == ["no run 'no_such_run' in notebooks/runs.yaml"]
+    assert (tmp_path / "05_discourse--grid.ipynb").exists() and not (tmp_path / "no_such_run.ipynb").exists()
+
+
 def test_a_missing_glyph_fails_the_kernel(tmp_path):
     """The kernel's start-up turns matplotlib's missing-glyph warning into an error."""
     code = ("import analysis.publish.execute as a; a.kernel_startup()\n"
