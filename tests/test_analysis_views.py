@@ -43,9 +43,11 @@ def test_what_is_left_out_has_its_own_reason():
 def test_coverage_and_what_stands_in_the_way():
     coverage = comparisons.coverage(DATA).set_index("source_id")
     total = coverage.loc["all reports 全部", ["observations", "compared"]].tolist()
-    assert total == [719, 153]  # 117 archived + 602 cited observations; 153 in a valid comparison
+    items = DATA.comparisons[~DATA.comparisons["is_derived_total"]]
+    compared = int((items["compared_in"] != "").sum())  # 153 of 719 (117 archived + 602 cited)
+    assert total == [len(DATA.observations), compared] and compared < len(items)
     obstacles = comparisons.obstacles(DATA).set_index("reason_code")
-    assert obstacles["observations"].sum() == 719 - 153
+    assert obstacles["observations"].sum() == len(DATA.observations) - compared
     assert obstacles["observations"].idxmax() == "only_one"
 
 
@@ -303,7 +305,7 @@ def test_a_png_drawn_once_is_the_tight_png_and_its_box(caption_y):
     from IPython.core.pylabtools import print_figure
     from PIL import Image
 
-    from analysis.questions.plots import png_and_tight_box, png_size, seaborn_theme, tight_bbox
+    from analysis.questions.plots import png_and_tight_box, png_size, seaborn_theme
 
     seaborn_theme()
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -312,9 +314,8 @@ def test_a_png_drawn_once_is_the_tight_png_and_its_box(caption_y):
     ax.set_title("标题 a title", loc="left")
     fig.text(0.01, caption_y, "a caption below the axes 说明", va="top")
     png, box = png_and_tight_box(fig, 200)
-    assert np.allclose(box.bounds, tight_bbox(fig, 200).bounds)
-    tight = print_figure(fig, "retina", bbox_inches=box)
-    assert png_size(png) == png_size(tight)
+    tight = print_figure(fig, "retina", bbox_inches="tight")  # matplotlib's own tight box, at 200 dpi
+    assert png_size(png) == png_size(tight) == (int(box.width * 200), int(box.height * 200))
     ours, theirs = (np.asarray(Image.open(io.BytesIO(b)).convert("L"), dtype=float) for b in (png, tight))
     assert np.abs(ours - theirs).mean() < 1.5  # the same picture, up to where a pixel's edge falls
     assert png == png_and_tight_box(fig, 200)[0]  # and the same bytes every time
@@ -327,7 +328,7 @@ def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.questions.plots import seaborn_theme, tight_bbox
+    from analysis.questions.plots import png_and_tight_box, seaborn_theme
 
     seaborn_theme()
     assert matplotlib.rcParams["axes.titley"] == 1.0  # titles are not moved at each draw
@@ -335,35 +336,30 @@ def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
     ax.plot([0, 1], [1.2e8, 1.3e8])  # ticks of 1e8: an offset text above the y axis, at the left
     ax.set_title("金额 money", loc="left")
     with pytest.raises(ValueError, match="offset text '1e8' overlaps the title '金额 money'"):
-        tight_bbox(fig, 2 * fig.dpi)
+        png_and_tight_box(fig, 2 * fig.dpi)
     ax.set_title("", loc="left")
     ax.set_title("金额 money", loc="right")  # away from the offset text
-    tight_bbox(fig, 2 * fig.dpi)
+    png_and_tight_box(fig, 2 * fig.dpi)
     plt.close(fig)
 
 
-def test_the_svg_and_png_of_a_figure_share_one_tight_box_and_carry_no_date():
-    import struct
-
+def test_the_svg_is_cropped_to_the_pngs_box_and_carries_no_date():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from IPython.core.pylabtools import print_figure
 
-    from analysis.questions.plots import seaborn_theme, tight_bbox
+    from analysis.questions.plots import SVG_EXTRA_PAD, png_and_tight_box, seaborn_theme
 
     seaborn_theme()
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.barh([0, 1], [3, 5])
     ax.set_yticks([0, 1], ["湖北省 a long label on the left", "湖南省"])
-    fig.text(0.01, 0.0, "a caption below the axes 说明", va="top")  # outside the figure: tight takes it in
-    size = lambda png: struct.unpack(">II", png[16:24])  # noqa: E731  (width, height of a PNG)
-    tight = print_figure(fig, "retina", bbox_inches="tight")
-    once = print_figure(fig, "retina", bbox_inches=tight_bbox(fig, 2 * fig.dpi))
-    assert once == tight  # the same image, from a box computed once at the PNG's resolution
-    assert size(print_figure(fig, "retina", bbox_inches=tight_bbox(fig))) != size(tight)  # not at 1×
-    box = tight_bbox(fig, 2 * fig.dpi).padded(0.1)
+    fig.text(0.01, 0.0, "a caption below the axes 说明", va="top")  # outside the figure: the box takes it in
+    box = png_and_tight_box(fig, 2 * fig.dpi)[1].padded(SVG_EXTRA_PAD)
     svg = print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
+    width, height = (float(x) for x in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    assert (width, height) == pytest.approx((box.width * 72, box.height * 72))  # the box, in points
     assert "<dc:date>" not in svg and svg == print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
     plt.close(fig)

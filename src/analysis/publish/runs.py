@@ -196,8 +196,9 @@ def write_runs(run_list: RunList, path: Path = RUNS_FILE) -> None:
 def makefile_fragment(run_list: RunList) -> str:
     """Make rules: one grouped target (GNU Make's ``&:``) for every run's output, depending on
     every notebook with runs and on everything a run reads. Its recipe executes, on $(KERNELS)
-    kernels at once (the Makefile: one more than the cores), only the runs whose output is missing or older than their own notebook or a
-    file every run reads (publish/execute.py: ``stale_runs``, ``execute_runs``)."""
+    kernels at once (the Makefile: one more than the cores), only the runs whose output is
+    missing or older than their own notebook or a file every run reads (publish/execute.py:
+    ``stale_runs``, ``execute_runs``)."""
     lines = ["# Generated from notebooks/runs.yaml by `python -m analysis runs --makefile`.", ""]
     outputs = [f"build/notebooks/{run.run_id}.ipynb" for run in run_list.runs]
     lines.append("NOTEBOOK_OUTPUTS := " + " \\\n\t".join(outputs))

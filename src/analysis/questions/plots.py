@@ -8,11 +8,10 @@ show boxes instead of characters.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import importlib.util
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from textwrap import fill
 from pathlib import Path
@@ -59,23 +58,6 @@ def use_cjk_font() -> None:
     warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")
 
 
-def tight_bbox(fig, dpi: float | None = None):
-    """The area of ``fig`` that ``bbox_inches="tight"`` saves at ``dpi`` (default: the figure's):
-    its artists' extent plus savefig.pad_inches, in inches, from one layout pass without
-    rendering. Text measures a little differently at each resolution (hinting): compute it at
-    the resolution of the image it crops."""
-    shown = fig.dpi
-    fig.set_dpi(dpi or shown)
-    try:
-        fig.draw_without_rendering()
-        renderer = fig.canvas.get_renderer()
-        box = fig.get_tightbbox(renderer)
-        _check_titles_clear(fig, renderer)
-    finally:
-        fig.set_dpi(shown)
-    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
-
-
 def _check_titles_clear(fig, renderer) -> None:
     """Titles are not moved out of the way (seaborn_theme sets axes.titley): raise ValueError,
     naming the title, where an axes' y-axis offset text (the "1e8" of large numbers) meets it."""
@@ -107,7 +89,7 @@ def png_and_tight_box(fig, dpi: float) -> tuple[bytes, object]:
     rendering: the figure is drawn once with RENDER_ROOM_IN around it, the box is measured with
     the same renderer (whose text measures are cached) and the pixels are cropped to it. Saving
     with bbox_inches="tight" lays the figure out once more before drawing it. Raises ValueError
-    where a y-axis offset text meets a title (``tight_bbox``)."""
+    where a y-axis offset text meets a title (``_check_titles_clear``)."""
     import io
 
     import numpy as np
@@ -174,7 +156,7 @@ def crisp_inline_figures() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("retina", "svg")
-    drawn: dict[int, tuple] = {}  # figure → its PNG and metadata, from the SVG to the PNG of one display
+    drawn: dict[int, bytes] = {}  # figure → its PNG, from the SVG to the PNG of one display
 
     def svg(fig):
         if not fig.axes and not fig.lines:
@@ -214,7 +196,7 @@ def seaborn_theme() -> None:
     # Titles sit at the top of their axes. Left to matplotlib (titley None), every draw measures
     # each axes' tick labels again to see whether the title must move up, a sixth of the time of
     # drawing a figure of small multiples; nothing of ours is above an axes but a y-axis offset
-    # text ("1e8"), which tight_bbox refuses where it meets a title.
+    # text ("1e8"), which png_and_tight_box refuses where it meets a title.
     matplotlib.rcParams["axes.titley"] = 1.0
 
 

@@ -69,6 +69,7 @@ def comparable_figures(data: Dataset, region_code: str) -> pd.DataFrame:
         rows = axis.rows
         zh, en = _axis_subject(data, groups.loc[axis.group_id], rows["indicator_code"].iloc[0])
         money = quantity.get(rows["unit"].iloc[0]) == "money"
+        lows, highs = comparisons.intervals_on_axis(rows, axis.kind)
         frames.append(pd.DataFrame({
             "panel": axis.kind + ("--money" if money else ""), "group_id": axis.group_id,
             "kind": axis.kind, "axis_zh": zh, "axis_en": en, "unit_en": rows["unit"].map(units_en),
@@ -80,8 +81,7 @@ def comparable_figures(data: Dataset, region_code: str) -> pd.DataFrame:
             "value": rows["value"], "qualifier": rows["qualifier"],
             "shown_value": rows[axis.value_column],
             # a count's exact Poisson interval where it has one, else the qualifier's
-            "shown_low": comparisons.intervals_on_axis(rows, axis.kind)[0],
-            "shown_high": comparisons.intervals_on_axis(rows, axis.kind)[1],
+            "shown_low": lows, "shown_high": highs,
             "evidence_kind": rows["evidence_kind"],
             "own": rows["region_code"] == region_code}))
     if not frames:
