@@ -363,3 +363,93 @@ def test_the_svg_is_cropped_to_the_pngs_box_and_carries_no_date():
     assert (width, height) == pytest.approx((box.width * 72, box.height * 72))  # the box, in points
     assert "<dc:date>" not in svg and svg == print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
     plt.close(fig)
+
+
+def _figure_with_text(title: str):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 2.5))
+    ax.barh([0, 1], [3, 5])
+    ax.set_yticks([0, 1], ["湖北省 Hubei", "湖南省 Hunan"])
+    ax.set_title(title, loc="left")
+    fig.text(0.01, 0.0, "说明 a caption: 平安建设", va="top")
+    return fig
+
+
+def test_text_measures_shared_across_figures_give_matplotlibs_own_figures(monkeypatch):
+    """A text is measured once per process for the PNG and once for the SVG, whatever the number
+    of figures; the PNG and SVG are the bytes matplotlib makes measuring every text itself, and a
+    setting that changes a measure (hinting, resolution) is measured afresh."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.textpath import TextToPath
+
+    from analysis.questions import plots
+
+    plots.seaborn_theme()  # shares the measures
+    shared_agg = RendererAgg.get_text_width_height_descent
+    shared_path = TextToPath.get_text_width_height_descent
+    assert getattr(shared_agg, "shared_measures", False) and getattr(shared_path, "shared_measures", False)
+    monkeypatch.setattr(plots, "_TEXT_MEASURES", {})
+
+    def outputs(title):
+        fig = _figure_with_text(title)
+        png, box = plots.png_and_tight_box(fig, 200)
+        svg = print_figure(fig, "svg", bbox_inches=box, metadata={"Date": None})
+        plt.close(fig)
+        return png, svg
+
+    first = outputs("标题 one title")
+    entries = len(plots._TEXT_MEASURES)
+    assert {key[0] for key in plots._TEXT_MEASURES} == {"agg", "path"}
+    assert outputs("标题 one title") == first  # drawn again from the shared measures: same bytes
+    assert len(plots._TEXT_MEASURES) == entries  # nothing measured twice
+    outputs("标题 another title")
+    assert len(plots._TEXT_MEASURES) == entries + 2  # the new title only, for the PNG and the SVG
+    # matplotlib measuring every text itself gives the same bytes
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", shared_agg.matplotlib_measure)
+    monkeypatch.setattr(TextToPath, "get_text_width_height_descent", shared_path.matplotlib_measure)
+    assert outputs("标题 one title") == first
+    monkeypatch.undo()
+    # a setting or resolution that changes a measure is another key, measured by matplotlib
+    prop = matplotlib.font_manager.FontProperties(size=10)
+    text = "平安建设 Ping'an"
+    seen = {}
+    for hinting in ("no_hinting", "force_autohint"):
+        for dpi in (100, 200):
+            renderer = RendererAgg(100, 100, dpi)
+            with matplotlib.rc_context({"text.hinting": hinting}):
+                seen[hinting, dpi] = renderer.get_text_width_height_descent(text, prop, False)
+                assert seen[hinting, dpi] == shared_agg.matplotlib_measure(renderer, text, prop, False)
+    assert len(set(seen.values())) == 4
+
+
+def test_labels_are_placed_on_the_screen_as_the_figure_will_be_drawn():
+    """Label placement reads where data fall on the screen before the figure is drawn: the view
+    and aspect fixed without drawing are those drawing fixes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from analysis.questions import plots
+
+    def axes():
+        fig = plt.figure(figsize=(6, 3))
+        ax = fig.add_axes((0.1, 0.1, 0.5, 0.8))
+        ax.fill([112.0, 114.5, 113.2], [29.0, 30.5, 31.9])  # a shape, autoscaled
+        ax.set_aspect(1.15)  # as geopandas sets a map's
+        return ax
+
+    fixed, drawn = axes(), axes()
+    plots._fix_view(fixed)
+    drawn.figure.canvas.draw()
+    points = np.array([[112.5, 29.5], [114.0, 31.0]])
+    np.testing.assert_array_equal(fixed.transData.transform(points), drawn.transData.transform(points))
+    plt.close("all")

@@ -56,6 +56,66 @@ def use_cjk_font() -> None:
     matplotlib.rcParams["savefig.dpi"] = 200
     matplotlib.rcParams["figure.dpi"] = 100
     warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font")
+    share_text_measures()
+
+
+# Text measures (width, height, descent) shared by every figure a process draws: see
+# share_text_measures. Keys hold everything a measure depends on; values are matplotlib's own.
+_TEXT_MEASURES: dict[tuple, tuple[float, float, float]] = {}
+
+
+def _font_key(prop) -> tuple:
+    """What, besides the text and its size, a text's measure depends on: the font files
+    matplotlib picks for ``prop`` (in fallback order) and the settings that shape glyphs."""
+    from matplotlib.font_manager import fontManager
+
+    rc = matplotlib.rcParams
+    return (tuple(str(path) for path in fontManager._find_fonts_by_props(prop)),
+            rc["text.kerning_factor"], rc["font.enable_last_resort"], rc["text.hinting_factor"])
+
+
+def share_text_measures() -> None:
+    """Measure each plain text once per process, not once per figure and format.
+
+    matplotlib measures a text with the renderer that draws it, and keeps the measure only as
+    long as that renderer: the same tick label, place name or axis title is laid out by FreeType
+    again for every figure, once for the PNG and once more for the SVG (about 40 µs a glyph with
+    the CJK font). The measures of the Agg renderer (PNG; they depend on the resolution and the
+    hinting setting too) and of text drawn as paths (SVG) are kept here instead, keyed on the
+    text, the font files, the size and every setting that changes them: the values, and so the
+    figures, are exactly matplotlib's. Mathtext and TeX are measured as before. Idempotent.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.textpath import TextToPath
+
+    if getattr(RendererAgg.get_text_width_height_descent, "shared_measures", False):
+        return
+    measure_agg = RendererAgg.get_text_width_height_descent
+    measure_path = TextToPath.get_text_width_height_descent
+
+    def agg(self, s, prop, ismath):
+        if ismath:
+            return measure_agg(self, s, prop, ismath)
+        key = ("agg", s, _font_key(prop), prop.get_size_in_points(), self.dpi,
+               matplotlib.rcParams["text.hinting"])
+        found = _TEXT_MEASURES.get(key)
+        if found is None:
+            found = _TEXT_MEASURES[key] = measure_agg(self, s, prop, ismath)
+        return found
+
+    def as_path(self, s, prop, ismath):
+        if ismath:
+            return measure_path(self, s, prop, ismath)
+        key = ("path", s, _font_key(prop), prop.get_size_in_points())
+        found = _TEXT_MEASURES.get(key)
+        if found is None:
+            found = _TEXT_MEASURES[key] = measure_path(self, s, prop, ismath)
+        return found
+
+    agg.shared_measures = as_path.shared_measures = True
+    agg.matplotlib_measure, as_path.matplotlib_measure = measure_agg, measure_path
+    RendererAgg.get_text_width_height_descent = agg
+    TextToPath.get_text_width_height_descent = as_path
 
 
 def _check_titles_clear(fig, renderer) -> None:
@@ -486,12 +546,28 @@ def change_slopes(changes, title: str, caption_text: str):
     return fig
 
 
+def _fix_view(ax) -> None:
+    """Fix ``ax``'s view limits and aspect as drawing the figure would, so that its data map to
+    screen coordinates (``ax.transData``) as they will be drawn. A figure with a layout engine is
+    drawn (the engine moves its axes); otherwise only the two steps of drawing that place data
+    on the screen are taken (autoscaling a stale view, then the aspect), not the rendering of
+    every artist, which cost a locator map a whole rendering more."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = ax.figure.get_layout_engine()
+    if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        ax.figure.canvas.draw()
+        return
+    ax.get_xlim()  # reading the view autoscales it when stale, as drawing does
+    ax.apply_aspect()
+
+
 def _end_labels(ax, anchors, texts, fontsize: float = 8) -> None:
     """Labels to the right of their points (never over the marker), each moved up or down to the
     nearest place free of the labels already placed (in screen space), with a leader line when
     moved."""
     figure = ax.figure
-    figure.canvas.draw()  # fixes the limits, so that data map to screen coordinates
+    _fix_view(ax)
     scale = figure.dpi / 72
     height = fontsize * 1.3 * scale
     placed = []
@@ -690,7 +766,7 @@ def place_labels(ax, anchors: list[tuple[float, float]], texts: list[str], fonts
     """Labels that do not overlap: each goes to the first nearby place free of the labels already
     placed (in screen space), joined to its anchor by a leader line when moved."""
     figure = ax.figure
-    figure.canvas.draw()  # fixes the axes' limits, so that data map to screen coordinates
+    _fix_view(ax)
     to_screen = ax.transData.transform
     scale = figure.dpi / 72  # points to pixels
     placed: list[tuple[float, float, float, float]] = []
