@@ -322,7 +322,9 @@ def test_a_png_drawn_once_is_the_tight_png_and_its_box(caption_y):
     plt.close(fig)
 
 
-def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
+def test_titles_stay_put_and_no_offset_text_can_meet_one():
+    """Titles are not moved out of the way at each draw (axes.titley), which is safe because the
+    only text matplotlib puts above an axes, a y-axis offset ("1e8"), is refused wherever it is."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -331,16 +333,14 @@ def test_a_y_axis_offset_text_that_meets_a_title_is_refused():
     from analysis.questions.plots import png_and_tight_box, seaborn_theme
 
     seaborn_theme()
-    assert matplotlib.rcParams["axes.titley"] == 1.0  # titles are not moved at each draw
-    fig, ax = plt.subplots(figsize=(4, 3))
-    ax.plot([0, 1], [1.2e8, 1.3e8])  # ticks of 1e8: an offset text above the y axis, at the left
-    ax.set_title("金额 money", loc="left")
-    with pytest.raises(ValueError, match="offset text '1e8' overlaps the title '金额 money'"):
-        png_and_tight_box(fig, 2 * fig.dpi)
-    ax.set_title("", loc="left")
-    ax.set_title("金额 money", loc="right")  # away from the offset text
-    png_and_tight_box(fig, 2 * fig.dpi)
-    plt.close(fig)
+    assert matplotlib.rcParams["axes.titley"] == 1.0
+    for side in ("left", "right"):  # meeting the offset text at the left, or away from it
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1], [1.2e8, 1.3e8])  # ticks of 1e8: an offset text above the y axis
+        ax.set_title("金额 money", loc=side)
+        with pytest.raises(ValueError, match=r"the y axis of '金额 money' writes numbers as \['1e8'"):
+            png_and_tight_box(fig, 2 * fig.dpi)
+        plt.close(fig)
 
 
 def test_the_svg_is_cropped_to_the_pngs_box_and_carries_no_date():
@@ -453,3 +453,29 @@ def test_labels_are_placed_on_the_screen_as_the_figure_will_be_drawn():
     points = np.array([[112.5, 29.5], [114.0, 31.0]])
     np.testing.assert_array_equal(fixed.transData.transform(points), drawn.transData.transform(points))
     plt.close("all")
+
+
+@pytest.mark.parametrize("scale, values, written", [
+    ("linear", [120_000_000, 310_000_000], "300,000,000"),  # matplotlib: "3" under a "1e8" offset
+    ("log", [0.0004, 0.02, 1.5], "0.001"),  # matplotlib: 10^{-3}
+])
+def test_numbers_on_an_axis_are_written_plainly_or_the_figure_is_refused(scale, values, written):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.questions.plots import png_and_tight_box, readable_ticks, seaborn_theme
+
+    seaborn_theme()
+    fig, ax = plt.subplots(figsize=(6, 2.5))
+    ax.scatter(values, [0] * len(values))
+    ax.set_xscale(scale)
+    ax.set_yticks([0], ["re-offending 1e 再犯"])  # a category's name is the chart's own text
+    ax.set_title("资产 assets", loc="left")
+    with pytest.raises(ValueError, match=r"the x axis of '资产 assets' writes numbers as .*readable_ticks"):
+        png_and_tight_box(fig, 100)
+    readable_ticks(ax.xaxis, values)
+    png_and_tight_box(fig, 100)
+    assert written in [t.get_text() for t in ax.xaxis.get_ticklabels()]
+    plt.close(fig)

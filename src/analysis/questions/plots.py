@@ -118,19 +118,6 @@ def share_text_measures() -> None:
     TextToPath.get_text_width_height_descent = as_path
 
 
-def _check_titles_clear(fig, renderer) -> None:
-    """Titles are not moved out of the way (seaborn_theme sets axes.titley): raise ValueError,
-    naming the title, where an axes' y-axis offset text (the "1e8" of large numbers) meets it."""
-    for ax in fig.axes:
-        offset = ax.yaxis.offsetText
-        if not (offset.get_visible() and offset.get_text()):
-            continue
-        for title in (ax.title, ax._left_title, ax._right_title):  # the three places of set_title
-            if title.get_text() and title.get_window_extent(renderer).overlaps(offset.get_window_extent(renderer)):
-                raise ValueError(f"the y-axis offset text {offset.get_text()!r} overlaps the title "
-                                 f"{title.get_text()!r}: give the axis readable tick labels")
-
-
 # The SVG is cropped to the PNG's box with this much more room (inches): text measured at the
 # PNG's resolution may run a little wider in the SVG's.
 SVG_EXTRA_PAD = 0.1
@@ -151,7 +138,9 @@ def png_and_tight_box(fig, dpi: float) -> tuple[bytes, object]:
     rendering: the figure is drawn once with RENDER_ROOM_IN around it, the box is measured with
     the same renderer (whose text measures are cached) and the pixels are cropped to it. Saving
     with bbox_inches="tight" lays the figure out once more before drawing it. Raises ValueError
-    where a y-axis offset text meets a title (``_check_titles_clear``)."""
+    where a number is written as matplotlib writes it for itself, "1e8" in an axis's corner (which
+    would also meet a title: titles are not moved, see seaborn_theme) or powers of ten
+    (``_check_numbers_readable``)."""
     import io
 
     import numpy as np
@@ -168,7 +157,7 @@ def png_and_tight_box(fig, dpi: float) -> tuple[bytes, object]:
     fig.set_dpi(dpi)
     try:
         box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
-        _check_titles_clear(fig, renderer)
+        _check_numbers_readable(fig)
     finally:
         fig.set_dpi(shown)
     out = io.BytesIO()
@@ -257,8 +246,8 @@ def seaborn_theme() -> None:
     use_cjk_font()
     # Titles sit at the top of their axes. Left to matplotlib (titley None), every draw measures
     # each axes' tick labels again to see whether the title must move up, a sixth of the time of
-    # drawing a figure of small multiples; nothing of ours is above an axes but a y-axis offset
-    # text ("1e8"), which png_and_tight_box refuses where it meets a title.
+    # drawing a figure of small multiples; nothing but a y-axis offset text ("1e8") could be above
+    # an axes, and png_and_tight_box refuses every offset text (_check_numbers_readable).
     matplotlib.rcParams["axes.titley"] = 1.0
 
 
@@ -341,6 +330,60 @@ def format_readable(values, significant: int = READABLE_SIGNIFICANT) -> list[str
     return [texts[v] for v in values]
 
 
+# A log axis spanning at most this many powers of ten is marked at 1, 2 and 5 of each (0.01, 0.02,
+# 0.05); a wider one at each power only, so that labels as long as 1,000,000 stay apart.
+_DOTS_FINE_DECADES = 1.5
+
+
+def readable_ticks(axis, values=None) -> None:
+    """Tick labels of a numeric ``axis`` in plain numbers with thousands separators (3,000,000;
+    0.05), never an offset ("1e8" in a corner) or powers of ten ("10⁻²"): what a reader without
+    matplotlib's conventions reads. A linear axis gets at most five ticks at 1, 2 or 5 of a power
+    of ten (room for "10,000,000,000"); a log axis, ticks at 1, 2 and 5 of each power of ten when
+    ``values`` (the numbers drawn) span at most _DOTS_FINE_DECADES of them, else at each power.
+    Call it after setting the axis's scale."""
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+    if axis.get_scale() == "log":
+        ends = np.asarray([] if values is None else values, dtype=float).ravel()
+        ends = ends[np.isfinite(ends) & (ends > 0)]
+        fine = len(ends) > 0 and np.log10(ends.max() / ends.min()) <= _DOTS_FINE_DECADES
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if fine else (1.0,)))
+        axis.set_minor_formatter(NullFormatter())
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(f"{v:.6g}"))))
+
+
+def _check_numbers_readable(fig) -> None:
+    """Raise ValueError, naming the axes, where a drawn figure shows a number as matplotlib
+    writes it for itself: an offset or multiplier in an axis's corner ("1e8", "×10⁶") or a tick
+    label in powers of ten ("10^{-2}", "1e+02"). Only matplotlib's own number formatters are
+    read (labels set by the chart, dates and category names are the chart's). ``readable_ticks``
+    writes numbers plainly."""
+    import re
+
+    from matplotlib.ticker import LogFormatter, ScalarFormatter
+
+    unreadable = re.compile(r"\d[eE][+\-−]?\d|10\^|\\times")
+    for ax in fig.axes:
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if not axis.get_visible() or not isinstance(axis.get_major_formatter(), (ScalarFormatter, LogFormatter)):
+                continue
+            offset = axis.get_offset_text()
+            written = [t.get_text() for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            if offset.get_visible() and offset.get_text():
+                written.insert(0, offset.get_text())
+            else:
+                written = [t for t in written if unreadable.search(t)]
+            if written:
+                title = next((t for t in (ax.get_title(loc=loc) for loc in ("left", "center", "right")) if t),
+                             ax.get_label() or "an axes")
+                raise ValueError(f"the {name} axis of {title!r} writes numbers as {written[:3]}: "
+                                 "give it readable_ticks")
+
+
 def interval_chart(frame, value_column: str, label_column: str, title: str, unit_label: str,
                    low_column: str = "value_low", high_column: str = "value_high", note: str = "",
                    ax=None, ci_columns: tuple[str, str] | None = None, n_column: str = ""):
@@ -392,6 +435,7 @@ def interval_chart(frame, value_column: str, label_column: str, title: str, unit
     ax.set_yticks(range(len(frame)), frame[label_column])
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
+    readable_ticks(ax.xaxis)
     ax.set_xlabel(unit_label)
     ax.set_title(title, loc="left", fontsize=11)
     ax.margins(x=0.18)
@@ -1064,6 +1108,7 @@ def province_dots(frame, row_column: str, title: str, xlabel: str, caption_text:
     ax.set_ylim(-0.7, len(rows) - 0.3)
     if log:
         ax.set_xscale("log")
+    readable_ticks(ax.xaxis, frame[["shown_value", "shown_low", "shown_high"]].astype(float).to_numpy())
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
@@ -1177,9 +1222,6 @@ def _free_offset(ax, x: float, y: float, text: str, placed: list, offsets, fonts
 _DOTS_ROW_IN, _DOTS_LEGEND_IN, _DOTS_TITLE_IN, _DOTS_AXIS_IN = 0.56, 0.35, 0.4, 0.6
 _DOTS_LEFT, _DOTS_RIGHT = 0.37, 0.78
 _DOTS_CAPTION_CHARACTERS = 105  # at 9.5 pt, about the figure's 9 inches
-# A log axis spanning at most this many powers of ten is marked at 1, 2 and 5 of each (0.01, 0.02,
-# 0.05); a wider one at each power only, so that labels as long as 1,000,000 stay apart.
-_DOTS_FINE_DECADES = 1.5
 # Where a dot's label may go, in points from the dot: above, below, then further out and aside.
 _DOT_LABEL_OFFSETS = [(0, 10), (0, -10), (0, 21), (0, -21), (34, 10), (-34, 10), (34, -10), (-34, -10),
                       (60, 0), (-60, 0), (60, 12), (-60, 12), (60, -12), (-60, -12)]
@@ -1190,7 +1232,6 @@ def _dot_rows(ax, frame, title: str, xlabel: str, log: bool) -> list:
     """Draw one panel of ``region_dots`` into ``ax``; returns the labels to place once every panel
     is laid out: (x, y, text, colour)."""
     import numpy as np
-    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     frame = frame.reset_index(drop=True)
     rows = list(dict.fromkeys(frame["row"]))
@@ -1232,17 +1273,9 @@ def _dot_rows(ax, frame, title: str, xlabel: str, log: bool) -> list:
     ax.set_ylim(-0.7, len(rows) - 0.3)
     if log:
         ax.set_xscale("log")
-        ends = frame[["shown_value", "shown_low", "shown_high"]].astype(float).to_numpy().ravel()
-        ends = ends[np.isfinite(ends) & (ends > 0)]
-        decades = np.log10(ends.max() / ends.min())
-        # Plain numbers (0.01, not 10^-2), at 1, 2 and 5 of each power of ten where there is room.
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= _DOTS_FINE_DECADES
-                                              else (1.0,)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
     else:  # a linear axis starts from (or reaches) zero, so that lengths are not exaggerated
         ax.axvline(0, color="#888888", linewidth=0.8, zorder=1)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))  # room for 10,000,000,000
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(f"{v:.6g}"))))
+    readable_ticks(ax.xaxis, frame[["shown_value", "shown_low", "shown_high"]].astype(float).to_numpy())
     ax.margins(x=0.1)
     ax.tick_params(axis="x", labelsize=READING_POINTS)
     ax.set_xlabel(xlabel, fontsize=READING_POINTS)
