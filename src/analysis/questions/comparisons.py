@@ -102,11 +102,23 @@ def differs(a, b, kind: str) -> int:
     not called a difference (docs/curation_guide.md, "Small counts carry their uncertainty")."""
     a_low, a_high = interval_on_axis(a, kind)
     b_low, b_high = interval_on_axis(b, kind)
-    if a_low is not None and b_high is not None and a_low > b_high:
-        return 1
-    if a_high is not None and b_low is not None and a_high < b_low:
-        return -1
-    return 0
+    if not intervals_apart(a_low, a_high, b_low, b_high):
+        return 0
+    return 1 if a_low is not None and b_high is not None and a_low > b_high else -1
+
+
+def intervals_apart(low_a, high_a, low_b, high_b) -> bool:
+    """Whether two intervals do not overlap (a difference the evidence supports). A missing end
+    (None or NaN) is open, no bound on that side: an interval open towards the other is never
+    apart from it. The one rule behind every "higher" or "lower" the pages say."""
+    import math
+
+    def end(x, default):
+        return default if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    low_a, high_a = end(low_a, -math.inf), end(high_a, math.inf)
+    low_b, high_b = end(low_b, -math.inf), end(high_b, math.inf)
+    return high_a < low_b or high_b < low_a
 
 
 def check_parameter(name: str, value, choices, where: str) -> None:

@@ -10,7 +10,6 @@ respected as soon as the build writes it). Every table keeps the obs_ids behind 
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
 import pandas as pd
@@ -30,15 +29,8 @@ def province_name(code: str) -> str:
     return f"{zh} {en}"
 
 
-def differ(low_a, high_a, low_b, high_b) -> bool:
-    """Whether two intervals do not overlap (a difference the evidence supports). A missing end is
-    open (no bound on that side): an interval open towards the other never differs from it."""
-    def end(x, default):
-        return default if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
-    low_a, high_a = end(low_a, -math.inf), end(high_a, math.inf)
-    low_b, high_b = end(low_b, -math.inf), end(high_b, math.inf)
-    return high_a < low_b or high_b < low_a
+# Whether two intervals do not overlap: the comparison layer's one rule (comparisons.intervals_apart).
+differ = comparisons.intervals_apart
 
 
 def poisson_interval(count: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
