@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..spreadsheet import csv_text_of_columns, inert, inert_column
 from . import schema
-from .compare import interval
+from .compare import Comparisons, interval
 from .numbers import plain_number
 from .periods import parse_period, period_label
 from .validate import RawData, Row, census_denominators, cyclic_gc_paused, load_raw
@@ -177,7 +177,7 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                              "decided_by": d.by,
                              "context": m.context})
 
-    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.compared_observations)
     for row in sources:
         row["observations_compared"] = str(compared.get(row["source_id"], 0))
         total = int(row["observation_count"])
@@ -186,11 +186,9 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
     sources.sort(key=lambda r: r["source_id"])
     out = {"observations": observations, "sources": sources, "mentions": mentions,
            "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
-                       for _, r in sorted(regions.items())],
-           "comparisons": sorted(data.comparisons.items, key=lambda r: r["item_id"]),
-           "comparison_groups": sorted(data.comparisons.groups, key=lambda r: r["group_id"]),
-           "comparison_members": sorted(data.comparisons.members,
-                                        key=lambda r: (r["group_id"], r["item_id"]))}
+                       for _, r in sorted(regions.items())]}
+    if data.comparison_files is None:  # else written already, by the process that made them
+        out.update(comparison_tables(data.comparisons))
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
                   schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
                   schema.INDICATOR_SUMS, schema.CENSUS_SOURCES, schema.CENSUS,
@@ -200,6 +198,24 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]
     return out
+
+
+COMPARISON_TABLES = (schema.COMPARISONS, schema.COMPARISON_GROUPS, schema.COMPARISON_MEMBERS)
+
+
+def comparison_tables(comparisons: Comparisons) -> dict[str, list[dict[str, str]]]:
+    """The rows of the processed tables of comparisons (items, groups, members), sorted by
+    primary key."""
+    return {"comparisons": sorted(comparisons.items, key=lambda r: r["item_id"]),
+            "comparison_groups": sorted(comparisons.groups, key=lambda r: r["group_id"]),
+            "comparison_members": sorted(comparisons.members, key=lambda r: (r["group_id"], r["item_id"]))}
+
+
+def comparison_files(comparisons: Comparisons) -> dict[str, bytes]:
+    """The files of the tables of :func:`comparison_tables`, by relative path (as
+    :func:`processed_files` writes them)."""
+    tables = comparison_tables(comparisons)
+    return {t.path: csv_bytes(t, tables[t.name]) for t in COMPARISON_TABLES}
 
 
 def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
@@ -215,6 +231,7 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
         column = list(map(itemgetter(name), rows))
         columns.append(inert_column(column) if name in string_fields else column)
     return csv_text_of_columns(names, columns).encode("utf-8")
+
 
 
 def datapackage_bytes() -> bytes:
@@ -243,7 +260,9 @@ def processed_files(data: RawData) -> dict[str, bytes]:
 
 def _processed_files(data: RawData) -> dict[str, bytes]:
     tables = processed_tables(data)
-    files = {t.path: csv_bytes(t, tables[t.name]) for t in schema.PROCESSED_TABLES}
+    made = data.comparison_files or {}
+    files = {t.path: made[t.path] if t.path in made else csv_bytes(t, tables[t.name])
+             for t in schema.PROCESSED_TABLES}
     files["datapackage.json"] = datapackage_bytes()
     for sid, report in sorted(data.reports.items()):
         files[f"{TEXT_DIR}/{sid}.txt"] = report.text.encode("utf-8")

@@ -14,6 +14,8 @@ from bisect import bisect_left
 from collections import Counter
 from contextlib import contextmanager
 import io
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,18 +113,50 @@ class RawData:
     decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
     quote_starts: dict[str, int] = field(default_factory=dict)  # obs_id → offset in the text
     quoted: dict[str, QuotedObservation] = field(default_factory=dict)  # obs_id → what the audit needs
-    comparisons: Comparisons | None = None  # made once the rest is valid
+    # The comparisons (made once the rest is valid). Where a worker process made them, it sent
+    # only what the build needs: the observations they compare and their processed files.
+    _comparisons: Comparisons | None = field(default=None, repr=False)
+    _compared_observations: set[str] | None = field(default=None, repr=False)
+    _comparison_files: dict[str, bytes] | None = field(default=None, repr=False)
+
+    @property
+    def comparisons(self) -> Comparisons | None:
+        """The comparisons of the observations (None until the data are valid). Where a worker
+        process made them (see :func:`load_raw`), they are made again here when first read, from
+        :attr:`tables` (sending them would cost the worker and this process two seconds per
+        100,000 items, which the build does not need); from then on the worker's files no longer
+        stand for them, since the reader may change them or the tables."""
+        if self._comparisons is None and self._compared_observations is not None:
+            self.comparisons = _make_comparisons(self.tables)
+        return self._comparisons
+
+    @comparisons.setter
+    def comparisons(self, value: Comparisons | None) -> None:
+        self._comparisons, self._compared_observations, self._comparison_files = value, None, None
+
+    @property
+    def compared_observations(self) -> set[str]:
+        """The obs_ids in a valid comparison group (``comparisons.compared_observations``)."""
+        if self._compared_observations is not None:
+            return self._compared_observations
+        return set() if self._comparisons is None else self._comparisons.compared_observations
+
+    @property
+    def comparison_files(self) -> dict[str, bytes] | None:
+        """The processed files of the comparisons (path → bytes) as the worker process that made
+        them wrote them, or None where they are to be written from :attr:`comparisons`."""
+        return self._comparison_files
 
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> list[Row]:
-    path = root / table.path
-    if not path.is_file():
+def _parse_table(table: schema.Table, content: bytes | None, problems: list[Problem]) -> list[Row]:
+    """The rows of ``table`` from its file's bytes (None: the file is missing)."""
+    if content is None:
         problems.append(Problem(table.path, message="file is missing"))
         return []
     try:
-        text = decode_utf8(path.read_bytes(), table.path)
+        text = decode_utf8(content, table.path)
     except TextDecodingError as exc:
         problems.append(Problem(table.path, message=str(exc).split(": ", 1)[1]))
         return []
@@ -1008,7 +1042,7 @@ def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
     observations = Counter(r["source_id"] for name in ("observations", "cited_observations")
                            for r in data.tables[name])
-    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.compared_observations)
     actual_by_source = {}
     for sid, decisions in data.decisions.items():
         actual_by_source[sid] = {"observations": observations[sid], "mentions": len(decisions),
@@ -1053,24 +1087,114 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def load_raw(raw_dir: Path | str) -> RawData:
-    """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem."""
+# From how many observation rows load_raw makes the comparisons in a second process: below it, the
+# worker's start (a fresh interpreter importing this package and scipy, about a second) costs more
+# than the comparisons it takes off this process (measured with benchmarks/bench_build.py: at 10,000
+# rows the worker saves about a third of a second of validation, at the real data's 720 it would
+# add most of a second).
+PARALLEL_MIN_OBSERVATIONS = 5_000
+
+
+def load_raw(raw_dir: Path | str, jobs: int | None = None) -> RawData:
+    """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem.
+
+    ``jobs``: how many processes may work at once (default ``os.cpu_count()``). With two or more
+    and at least :data:`PARALLEL_MIN_OBSERVATIONS` observation rows, a worker process (spawned: a
+    fresh interpreter, nothing inherited) checks the tables' fields and keys and makes the
+    comparisons and their processed files while this process checks the reports, the quotes and
+    the audit; the problems and the files are the same as with ``jobs=1`` (problems are reported
+    sorted, whichever process found them). Should the worker fail, this process does its work.
+    Raises ValueError for ``jobs`` < 1."""
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     with cyclic_gc_paused():
-        return _load_raw(raw_dir)
+        return _load_raw(raw_dir, jobs)
 
 
-def _load_raw(raw_dir: Path | str) -> RawData:
+def _check_tables(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """Each table's fields and primary key, and the foreign keys between tables."""
+    for table in schema.RAW_TABLES:
+        _check_fields(table, tables[table.name], problems)
+        _check_primary_key(table, tables[table.name], problems)
+    _check_foreign_keys(tables, problems)
+
+
+def _make_comparisons(tables: dict[str, list[Row]]) -> Comparisons:
+    populations = {code: {"population": r["population"], "basis": r["basis"]}
+                   for code, r in census_denominators(tables["census_2020"]).items()}
+    return build_comparisons(tables, populations)
+
+
+def _worker(conn, contents: dict[str, bytes | None]) -> None:
+    """The worker process of :func:`load_raw`: parses the tables from ``contents`` (table name →
+    the bytes this process read), sends the problems of :func:`_check_tables`, then the
+    comparisons as (compared obs_ids, processed files), or None where the
+    (then invalid) tables cannot be compared."""
+    from .processed import comparison_files  # processed imports this module
+
+    with cyclic_gc_paused():
+        tables = {t.name: _parse_table(t, contents[t.name], []) for t in schema.RAW_TABLES}
+        del contents
+        problems: list[Problem] = []
+        _check_tables(tables, problems)
+        conn.send(problems)
+        try:
+            comparisons = _make_comparisons(tables)
+        except Exception:  # invalid data: validation reports why; valid data is compared again there
+            conn.send(None)
+            return
+        conn.send((comparisons.compared_observations, comparison_files(comparisons)))
+    conn.close()
+
+
+class _Worker:
+    """The worker process of :func:`load_raw`, and what it sends; None for anything it could not
+    send (it died, or raised), which this process then does itself."""
+
+    def __init__(self, contents: dict[str, bytes | None]):
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe(duplex=False)
+        self._process = context.Process(target=_worker, args=(child, contents), daemon=True)
+        self._process.start()
+        child.close()
+
+    def receive(self):
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def stop(self) -> None:
+        self._process.terminate()  # a no-op once it has finished
+        self._process.join()
+        self._conn.close()
+
+
+def _load_raw(raw_dir: Path | str, jobs: int) -> RawData:
     root = Path(raw_dir)
     problems: list[Problem] = []
     if not root.is_dir():
         raise ValidationFailed([Problem(str(root), message="raw data directory does not exist")])
-    tables: dict[str, list[Row]] = {}
-    for table in schema.RAW_TABLES:
-        rows = _read_table(root, table, problems)
-        _check_fields(table, rows, problems)
-        _check_primary_key(table, rows, problems)
-        tables[table.name] = rows
-    _check_foreign_keys(tables, problems)
+    contents = {t.name: (root / t.path).read_bytes() if (root / t.path).is_file() else None
+                for t in schema.RAW_TABLES}
+    observations = contents[schema.OBSERVATIONS.name]
+    worker = (_Worker(contents) if jobs > 1 and observations is not None
+              and observations.count(b"\n") >= PARALLEL_MIN_OBSERVATIONS else None)
+    try:
+        return _load_checked(root, contents, worker, problems)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _load_checked(root: Path, contents: dict[str, bytes | None], worker: _Worker | None,
+                  problems: list[Problem]) -> RawData:
+    tables = {t.name: _parse_table(t, contents[t.name], problems) for t in schema.RAW_TABLES}
+    del contents
+    if worker is None:
+        _check_tables(tables, problems)
     _check_regions(tables["regions"], problems)
     _check_census(tables, problems)
     _check_concepts(tables, problems)
@@ -1094,12 +1218,21 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     _check_observations(data, problems)
     _check_audit(data, problems)
     _check_note_references(data, problems)
+    if worker is not None:
+        found = worker.receive()
+        if found is None:
+            worker = None
+            _check_tables(tables, problems)
+        else:
+            problems.extend(found)
     if problems:
         raise ValidationFailed(problems)
     # Comparisons are derived from valid data only; their count per report is a reviewed figure.
-    populations = {code: {"population": r["population"], "basis": r["basis"]}
-                   for code, r in census_denominators(tables["census_2020"]).items()}
-    data.comparisons = build_comparisons(tables, populations)
+    made = None if worker is None else worker.receive()
+    if made is None:
+        data.comparisons = _make_comparisons(tables)
+    else:
+        data._compared_observations, data._comparison_files = made
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
