@@ -219,3 +219,13 @@ def test_csv_bytes_guard_every_column_a_cell_of_which_inert_would_change(cells):
     rows = [{"theme_code": "x", "name_zh": c, "name_en": "a", "description": ""} for c in cells]
     parsed = list(csv.DictReader(io.StringIO(csv_bytes(schema.THEMES, rows).decode("utf-8"), newline="")))
     assert [r["name_zh"] for r in parsed] == [inert(c) for c in cells]
+
+
+@pytest.mark.parametrize("rows", [[], [{"theme_code": "a", "name_zh": "甲", "name_en": "A", "description": ""}],
+                                  [{"theme_code": c, "name_zh": "", "name_en": c, "description": c * 2}
+                                   for c in "abc"]])
+def test_csv_bytes_of_no_row_one_row_and_several(rows):
+    # the cells are taken row by row and transposed into columns: as many as the header, however few rows
+    text = csv_bytes(schema.THEMES, rows).decode("utf-8")
+    assert text.splitlines()[0] == ",".join(schema.THEMES.field_names)
+    assert list(csv.DictReader(io.StringIO(text, newline=""))) == rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 import json
 import os
 import shutil
@@ -227,23 +228,30 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     names = table.field_names  # a list built on each access: once per table, not per row
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
     columns = []
-    for name in names:
-        column = list(map(itemgetter(name), rows))
+    for name, column in zip(names, _columns(rows, names)):
         columns.append(inert_column(column) if name in string_fields and _may_need_guard(column) else column)
     return csv_text_of_columns(names, columns).encode("utf-8")
+
+
+def _columns(rows: list[dict[str, str]], names: list[str]) -> list[Sequence[str]]:
+    """The cells of each of ``names`` in ``rows``: a row's cells taken at once, the rows then
+    transposed (half the time of a pass over the rows per column)."""
+    if len(names) < 2 or not rows:
+        return [list(map(itemgetter(name), rows)) for name in names]
+    return list(zip(*map(itemgetter(*names), rows)))
 
 
 _GUARD_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
 
 
-def _may_need_guard(column: list[str]) -> bool:
+def _may_need_guard(column: Sequence[str]) -> bool:
     """Whether :func:`analysis.spreadsheet.inert` might change a cell of ``column``: one begins
     with a formula trigger or an apostrophe, or one holds a line break. The set of first
-    characters and one substring search per line break cost a quarter of inert_column's own
-    search over the column (a regular expression), which then looks only at such columns."""
+    characters and a substring search per line break cost a third of inert_column's own search
+    over the column (a regular expression), which then looks only at the columns picked here."""
     joined = "\x00".join(column)
-    return (not _GUARD_FIRST_CHARACTERS.isdisjoint({cell[:1] for cell in column})
-            or any(mark in joined for mark in LINE_BREAKS))
+    return (any(mark in joined for mark in LINE_BREAKS)
+            or not _GUARD_FIRST_CHARACTERS.isdisjoint(set(map(itemgetter(0), filter(None, column)))))
 
 
 def datapackage_bytes() -> bytes:
