@@ -758,6 +758,8 @@ def _stated_high(row: Row, value: Decimal, problem) -> Decimal | None:
 
 
 def _period_of(row: Row, start: str, end: str) -> tuple[dt.date, dt.date] | None:
+    if not row[start] or not row[end]:
+        return None  # not given (most base periods): parse_period's error for "" is not cached
     try:
         return parse_period(row[start])[0], parse_period(row[end])[1]
     except PeriodError:
