@@ -29,14 +29,16 @@ def problems_of(raw, jobs: int) -> list[str]:
 
 def test_a_worker_gives_the_bytes_of_one_process(raw_copy, worker_for_any_size):
     alone = load_raw(raw_copy, jobs=1)
-    assert alone.comparison_files is None
+    assert alone.prebuilt_files == {}
     together = load_raw(raw_copy, jobs=2)
-    assert together.comparison_files is not None  # the worker wrote the comparisons' files
+    # the worker wrote the comparisons' files and the observations'
+    assert set(together.prebuilt_files) == {"comparisons.csv", "comparison_groups.csv",
+                                            "comparison_members.csv", "observations.csv"}
     assert processed_files(together) == processed_files(alone)
     assert together.compared_observations == alone.compared_observations
-    # read here, the comparisons are made again, and the worker's files give way to them
+    # read here, the comparisons are made again, and the worker's files of them give way to them
     assert together.comparisons == alone.comparisons
-    assert together.comparison_files is None
+    assert set(together.prebuilt_files) == {"observations.csv"}
     assert processed_files(together) == processed_files(alone)
 
 
@@ -66,7 +68,7 @@ def test_a_worker_gives_the_problems_of_one_process(raw_copy, worker_for_any_siz
 
 def test_the_real_data_is_validated_in_one_process(raw_copy):
     """Its few hundred observations take less time than a worker's start."""
-    assert load_raw(raw_copy).comparison_files is None
+    assert load_raw(raw_copy).prebuilt_files == {}
 
 
 def test_jobs_below_one_are_refused(raw_copy):

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from . import schema
 from .compare import Comparisons, interval
 from .numbers import plain_number
 from .periods import parse_period, period_label
-from .validate import RawData, Row, census_denominators, cyclic_gc_paused, load_raw
+from .validate import COMPARISON_TABLES, RawData, Row, census_denominators, cyclic_gc_paused, load_raw
 
 TEXT_DIR = "text"
 PER_10K_DECIMALS = Decimal("0.0001")
@@ -83,16 +84,32 @@ def _population(region: Row, census: dict[str, Row], sources: dict[str, Row]) ->
             "population_note": row["note"]}
 
 
-def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
-    """The rows of every processed table, as text cells, sorted by primary key."""
-    t = data.tables
+def _regions(t: dict[str, list[Row]]) -> dict[str, dict[str, str]]:
+    """region_code → its regions.csv row with its census denominator (_population)."""
     census = census_denominators(t["census_2020"])
     census_sources = {r["census_source_code"]: r for r in t["census_sources"]}
-    regions = {r["region_code"]: {**r, **_population(r, census, census_sources)} for r in t["regions"]}
-    indicators = {r["indicator_code"]: r for r in t["indicators"]}
+    return {r["region_code"]: {**r, **_population(r, census, census_sources)} for r in t["regions"]}
 
+
+@lru_cache(maxsize=65536)  # asked per observation; observations share few periods
+def _first_day(period: str) -> str:
+    """The first day of a partial ISO date, in full (2023 → 2023-01-01)."""
+    return parse_period(period)[0].isoformat()
+
+
+@lru_cache(maxsize=65536)
+def _last_day(period: str) -> str:
+    """The last day of a partial ISO date, in full (2023-02 → 2023-02-28)."""
+    return parse_period(period)[1].isoformat()
+
+
+def observation_rows(t: dict[str, list[Row]], quote_starts: dict[str, int]) -> list[dict[str, str]]:
+    """The rows of the processed observations (archived and cited), sorted by obs_id, from the
+    checked raw tables ``t`` and where each archived quote stands in its normalized text."""
+    regions = _regions(t)
+    indicators = {r["indicator_code"]: r for r in t["indicators"]}
     observations = []
-    counts: dict[str, int] = {}
+    provinces: dict[str, str] = {}  # region_code → its province, looked up once per region
     # (row, is cited): the raw rows themselves, not a copy of each with its evidence kind
     tagged = [(r, False) for r in t["observations"]] + [(r, True) for r in t["cited_observations"]]
     for row, cited in sorted(tagged, key=lambda pair: _obs_sort_key(pair[0])):
@@ -100,12 +117,13 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
-        quote_start = None if cited else data.quote_starts[row["obs_id"]]
+        quote_start = None if cited else quote_starts[row["obs_id"]]
         base = ("", "")
         if row["base_period_start"]:
-            base = (parse_period(row["base_period_start"])[0].isoformat(),
-                    parse_period(row["base_period_end"])[1].isoformat())
-        counts[row["source_id"]] = counts.get(row["source_id"], 0) + 1
+            base = (_first_day(row["base_period_start"]), _last_day(row["base_period_end"]))
+        code = row["region_code"]
+        if code not in provinces:
+            provinces[code] = _province_of(code, regions)
         observations.append({
             "obs_id": row["obs_id"],
             "source_id": row["source_id"],
@@ -114,15 +132,15 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "region_name_zh": region["name_zh"],
             "region_name_en": region["name_en"],
             "region_level": region["level"],
-            "province_code": _province_of(row["region_code"], regions),
+            "province_code": provinces[code],
             "indicator_code": row["indicator_code"],
             "indicator_name_zh": indicator["name_zh"],
             "indicator_name_en": indicator["name_en"],
             "theme_code": indicator["theme_code"],
             "measure": indicator["measure"],
             "unit": row["unit"],
-            "period_start": parse_period(row["period_start"])[0].isoformat(),
-            "period_end": parse_period(row["period_end"])[1].isoformat(),
+            "period_start": _first_day(row["period_start"]),
+            "period_end": _last_day(row["period_end"]),
             "period_label": period_label(row["period_start"], row["period_end"]),
             "period_basis": row["period_basis"],
             "base_period_start": base[0],
@@ -142,6 +160,18 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                                             "locator")},
             "curator_note": row["curator_note"],
         })
+    return observations
+
+
+def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
+    """The rows of every processed table, as text cells, sorted by primary key."""
+    t = data.tables
+    regions = _regions(t)
+    counts = Counter(r["source_id"] for name in ("observations", "cited_observations") for r in t[name])
+    out: dict[str, list[dict[str, str]]] = {}
+    # A table a worker process wrote already (see validate.load_raw) is not made again.
+    if schema.PROCESSED_OBSERVATIONS.path not in data.prebuilt_files:
+        out["observations"] = observation_rows(t, data.quote_starts)
 
     sources = []
     for row in t["cited_sources"]:
@@ -185,10 +215,10 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         row["compared_share_pct"] = (str((Decimal(100) * compared.get(row["source_id"], 0) / total)
                                          .quantize(Decimal("0.1"), ROUND_HALF_EVEN)) if total else "")
     sources.sort(key=lambda r: r["source_id"])
-    out = {"observations": observations, "sources": sources, "mentions": mentions,
-           "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
-                       for _, r in sorted(regions.items())]}
-    if data.comparison_files is None:  # else written already, by the process that made them
+    out.update({"sources": sources, "mentions": mentions,
+                "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
+                            for _, r in sorted(regions.items())]})
+    if not any(t.path in data.prebuilt_files for t in COMPARISON_TABLES):
         out.update(comparison_tables(data.comparisons))
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
                   schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
@@ -199,9 +229,6 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                            for r in sorted(t[table.name],
                                            key=lambda r: tuple(r[k] for k in table.primary_key))]
     return out
-
-
-COMPARISON_TABLES = (schema.COMPARISONS, schema.COMPARISON_GROUPS, schema.COMPARISON_MEMBERS)
 
 
 def comparison_tables(comparisons: Comparisons) -> dict[str, list[dict[str, str]]]:
@@ -280,7 +307,7 @@ def processed_files(data: RawData) -> dict[str, bytes]:
 
 def _processed_files(data: RawData) -> dict[str, bytes]:
     tables = processed_tables(data)
-    made = data.comparison_files or {}
+    made = data.prebuilt_files
     files = {t.path: made[t.path] if t.path in made else csv_bytes(t, tables[t.name])
              for t in schema.PROCESSED_TABLES}
     files["datapackage.json"] = datapackage_bytes()

@@ -17,6 +17,7 @@ import io
 import multiprocessing
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -82,10 +83,16 @@ class Report:
 
     _numbers: tuple[tuple[str, int, int], list[Mention], list[int]] | None = field(
         default=None, repr=False, compare=False)
+    _body: tuple[tuple[str, int, int], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def body(self) -> str:
-        return self.text[self.body_start : self.body_end]
+        """The article body: cut once per text and bounds (every observation's quote is looked
+        up in it), not copied on each use."""
+        key = (self.text, self.body_start, self.body_end)
+        if self._body is None or self._body[0] != key:
+            self._body = (key, self.text[self.body_start : self.body_end])
+        return self._body[1]
 
     def numbers(self) -> list[Mention]:
         """``find_mentions(self.body)``: read once per body (the audit and the quotes of every
@@ -117,22 +124,24 @@ class RawData:
     # only what the build needs: the observations they compare and their processed files.
     _comparisons: Comparisons | None = field(default=None, repr=False)
     _compared_observations: set[str] | None = field(default=None, repr=False)
-    _comparison_files: dict[str, bytes] | None = field(default=None, repr=False)
+    _prebuilt_files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def comparisons(self) -> Comparisons | None:
         """The comparisons of the observations (None until the data are valid). Where a worker
         process made them (see :func:`load_raw`), they are made again here when first read, from
         :attr:`tables` (sending them would cost the worker and this process two seconds per
-        100,000 items, which the build does not need); from then on the worker's files no longer
-        stand for them, since the reader may change them or the tables."""
+        100,000 items, which the build does not need); from then on the worker's files of them
+        no longer stand for them, since the reader may change them."""
         if self._comparisons is None and self._compared_observations is not None:
             self.comparisons = _make_comparisons(self.tables)
         return self._comparisons
 
     @comparisons.setter
     def comparisons(self, value: Comparisons | None) -> None:
-        self._comparisons, self._compared_observations, self._comparison_files = value, None, None
+        self._comparisons, self._compared_observations = value, None
+        for table in COMPARISON_TABLES:
+            self._prebuilt_files.pop(table.path, None)
 
     @property
     def compared_observations(self) -> set[str]:
@@ -142,10 +151,14 @@ class RawData:
         return set() if self._comparisons is None else self._comparisons.compared_observations
 
     @property
-    def comparison_files(self) -> dict[str, bytes] | None:
-        """The processed files of the comparisons (path → bytes) as the worker process that made
-        them wrote them, or None where they are to be written from :attr:`comparisons`."""
-        return self._comparison_files
+    def prebuilt_files(self) -> dict[str, bytes]:
+        """Processed files (path → bytes) that the worker process of :func:`load_raw` wrote from
+        the data as loaded (the comparisons' tables and the observations), for the build to take
+        as they are; empty where the build makes every file."""
+        return self._prebuilt_files
+
+
+COMPARISON_TABLES = (schema.COMPARISONS, schema.COMPARISON_GROUPS, schema.COMPARISON_MEMBERS)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -1129,12 +1142,13 @@ def _make_comparisons(tables: dict[str, list[Row]]) -> Comparisons:
     return build_comparisons(tables, populations)
 
 
-def _worker(conn, contents: dict[str, bytes | None]) -> None:
+def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
     """The worker process of :func:`load_raw`: parses the tables from ``contents`` (table name →
-    the bytes this process read), sends the problems of :func:`_check_tables`, then the
-    comparisons as (compared obs_ids, processed files), or None where the
-    (then invalid) tables cannot be compared."""
-    from .processed import comparison_files  # processed imports this module
+    the bytes this process read) and sends, in turn: the problems of :func:`_check_tables`; the
+    comparisons as (compared obs_ids, their processed files); then, given where each quote stands
+    (received on ``quote_starts_conn``), the processed observations file. None in place of what
+    the (then invalid) data cannot give."""
+    from .processed import comparison_files, csv_bytes, observation_rows  # processed imports this module
 
     with cyclic_gc_paused():
         tables = {t.name: _parse_table(t, contents[t.name], []) for t in schema.RAW_TABLES}
@@ -1144,10 +1158,19 @@ def _worker(conn, contents: dict[str, bytes | None]) -> None:
         conn.send(problems)
         try:
             comparisons = _make_comparisons(tables)
-        except Exception:  # invalid data: validation reports why; valid data is compared again there
+            files = comparison_files(comparisons)
+        except Exception:  # invalid data: validation reports why (valid data is compared again there)
             conn.send(None)
-            return
-        conn.send((comparisons.compared_observations, comparison_files(comparisons)))
+        else:
+            conn.send((comparisons.compared_observations, files))
+            del comparisons, files
+        quote_starts = quote_starts_conn.recv()
+        try:
+            rows = observation_rows(tables, quote_starts)
+        except Exception:  # as above
+            conn.send(None)
+        else:
+            conn.send({schema.PROCESSED_OBSERVATIONS.path: csv_bytes(schema.PROCESSED_OBSERVATIONS, rows)})
     conn.close()
 
 
@@ -1158,9 +1181,22 @@ class _Worker:
     def __init__(self, contents: dict[str, bytes | None]):
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe(duplex=False)
-        self._process = context.Process(target=_worker, args=(child, contents), daemon=True)
+        child_in, self._quote_starts_conn = context.Pipe(duplex=False)
+        self._process = context.Process(target=_worker, args=(child, child_in, contents), daemon=True)
         self._process.start()
         child.close()
+        child_in.close()
+        self._sender: threading.Thread | None = None
+
+    def send_quote_starts(self, quote_starts: dict[str, int]) -> None:
+        """Send without waiting: the worker reads them once it has made the comparisons."""
+        def send() -> None:
+            try:
+                self._quote_starts_conn.send(quote_starts)
+            except OSError:
+                pass  # the worker ended (stopped, or died): what it would have sent is made here
+        self._sender = threading.Thread(target=send, daemon=True)
+        self._sender.start()
 
     def receive(self):
         try:
@@ -1171,7 +1207,10 @@ class _Worker:
     def stop(self) -> None:
         self._process.terminate()  # a no-op once it has finished
         self._process.join()
+        if self._sender is not None:
+            self._sender.join()
         self._conn.close()
+        self._quote_starts_conn.close()
 
 
 def _load_raw(raw_dir: Path | str, jobs: int) -> RawData:
@@ -1218,6 +1257,8 @@ def _load_checked(root: Path, contents: dict[str, bytes | None], worker: _Worker
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
+    if worker is not None:
+        worker.send_quote_starts(data.quote_starts)
     _check_audit(data, problems)
     _check_note_references(data, problems)
     if worker is not None:
@@ -1234,7 +1275,9 @@ def _load_checked(root: Path, contents: dict[str, bytes | None], worker: _Worker
     if made is None:
         data.comparisons = _make_comparisons(tables)
     else:
-        data._compared_observations, data._comparison_files = made
+        data._compared_observations, files = made
+        data._prebuilt_files.update(files)
+        data._prebuilt_files.update(worker.receive() or {})
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
