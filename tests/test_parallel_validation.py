@@ -9,7 +9,7 @@ import pytest
 from analysis.dataset import validate
 from analysis.dataset.processed import processed_files
 from analysis.dataset.validate import ValidationFailed, load_raw
-from conftest import edit_row, read_rows
+from conftest import edit_row, read_rows, snapshot
 
 OBS = "observations.csv"
 
@@ -74,3 +74,11 @@ def test_the_real_data_is_validated_in_one_process(raw_copy):
 def test_jobs_below_one_are_refused(raw_copy):
     with pytest.raises(ValueError, match="jobs must be at least 1, not 0"):
         load_raw(raw_copy, jobs=0)
+
+
+def test_the_build_command_takes_jobs(raw_copy, tmp_path, worker_for_any_size, capsys):
+    from analysis.__main__ import main
+
+    for jobs in ("1", "2"):
+        assert main(["build", "--raw", str(raw_copy), "--out", str(tmp_path / jobs), "--jobs", jobs]) == 0
+    assert snapshot(tmp_path / "1") == snapshot(tmp_path / "2")

@@ -353,13 +353,14 @@ def unchanged(out_dir: Path, files: dict[str, bytes]) -> bool:
                                          for rel, content in files.items())
 
 
-def build(raw_dir: Path | str, out_dir: Path | str) -> dict[str, bytes]:
-    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build.
+def build(raw_dir: Path | str, out_dir: Path | str, jobs: int | None = None) -> dict[str, bytes]:
+    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build
+    (``jobs``: as :func:`~analysis.dataset.validate.load_raw` takes it).
 
     When the build is byte-identical to what is there, nothing is touched, so that file times
     stay put and Make does not re-execute the notebooks that read the data.
     """
-    files = processed_files(load_raw(raw_dir))
+    files = processed_files(load_raw(raw_dir, jobs))
     if not unchanged(Path(out_dir), files):
         replace_directory(Path(out_dir), files)
     return files

@@ -1102,12 +1102,12 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-# From how many observation rows load_raw makes the comparisons in a second process: below it, the
-# worker's start (a fresh interpreter importing this package and scipy, about a second) costs more
-# than the comparisons it takes off this process (measured with benchmarks/bench_build.py: at 10,000
-# rows the worker saves about a third of a second of validation, at the real data's 720 it would
-# add most of a second).
-PARALLEL_MIN_OBSERVATIONS = 5_000
+# From how many observation rows load_raw works in two processes. Below it, the worker's start (a
+# fresh interpreter importing this package and scipy: about a second) costs about what it takes off
+# this process: at 10,000 rows (benchmarks/bench_build.py, 100 reports) validate + build took
+# 2.6-4.2 s wall in two processes against 2.9-3.2 s in one, on a loaded 2-core machine; the real
+# data's few hundred rows would only wait for the worker.
+PARALLEL_MIN_OBSERVATIONS = 20_000
 
 
 def load_raw(raw_dir: Path | str, jobs: int | None = None) -> RawData:
@@ -1115,11 +1115,13 @@ def load_raw(raw_dir: Path | str, jobs: int | None = None) -> RawData:
 
     ``jobs``: how many processes may work at once (default ``os.cpu_count()``). With two or more
     and at least :data:`PARALLEL_MIN_OBSERVATIONS` observation rows, a worker process (spawned: a
-    fresh interpreter, nothing inherited) checks the tables' fields and keys and makes the
-    comparisons and their processed files while this process checks the reports, the quotes and
-    the audit; the problems and the files are the same as with ``jobs=1`` (problems are reported
-    sorted, whichever process found them). Should the worker fail, this process does its work.
-    Raises ValueError for ``jobs`` < 1."""
+    fresh interpreter, nothing inherited) parses the tables from the bytes read here, checks their
+    fields and keys, makes the comparisons and writes their processed files and the processed
+    observations (:attr:`RawData.prebuilt_files`), while this process checks the reports, the
+    quotes and the audit. The problems and the files are the same as with ``jobs=1`` (problems
+    are reported sorted, whichever process found them); should the worker fail, this process does
+    its work. The prebuilt files stand for the data as loaded: build from data changed after
+    loading with ``jobs=1``. Raises ValueError for ``jobs`` < 1."""
     if jobs is None:
         jobs = os.cpu_count() or 1
     if jobs < 1:
