@@ -1146,10 +1146,12 @@ def _make_comparisons(tables: dict[str, list[Row]]) -> Comparisons:
 
 def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
     """The worker process of :func:`load_raw`: parses the tables from ``contents`` (table name →
-    the bytes this process read) and sends, in turn: the problems of :func:`_check_tables`; the
-    comparisons as (compared obs_ids, their processed files); then, given where each quote stands
-    (received on ``quote_starts_conn``), the processed observations file. None in place of what
-    the (then invalid) data cannot give."""
+    the bytes this process read) and sends the problems of :func:`_check_tables`; then, once it
+    has made the comparisons and their processed files, and, given where each quote stands
+    (received on ``quote_starts_conn``), the processed observations file, sends them together as
+    (compared obs_ids, files by path), or None where the (then invalid) tables cannot be compared.
+    What it makes is sent at the end, in one message: a send waits until this process reads it,
+    and this process reads only once it has checked the reports."""
     from .processed import comparison_files, csv_bytes, observation_rows  # processed imports this module
 
     with cyclic_gc_paused():
@@ -1163,16 +1165,15 @@ def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
             files = comparison_files(comparisons)
         except Exception:  # invalid data: validation reports why (valid data is compared again there)
             conn.send(None)
-        else:
-            conn.send((comparisons.compared_observations, files))
-            del comparisons, files
+            return
         quote_starts = quote_starts_conn.recv()
         try:
             rows = observation_rows(tables, quote_starts)
-        except Exception:  # as above
-            conn.send(None)
+        except Exception:  # invalid data, as above
+            pass
         else:
-            conn.send({schema.PROCESSED_OBSERVATIONS.path: csv_bytes(schema.PROCESSED_OBSERVATIONS, rows)})
+            files[schema.PROCESSED_OBSERVATIONS.path] = csv_bytes(schema.PROCESSED_OBSERVATIONS, rows)
+        conn.send((comparisons.compared_observations, files))
     conn.close()
 
 
@@ -1279,7 +1280,6 @@ def _load_checked(root: Path, contents: dict[str, bytes | None], worker: _Worker
     else:
         data._compared_observations, files = made
         data._prebuilt_files.update(files)
-        data._prebuilt_files.update(worker.receive() or {})
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
