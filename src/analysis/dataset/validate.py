@@ -1166,6 +1166,8 @@ def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
         except Exception:  # invalid data: validation reports why (valid data is compared again there)
             conn.send(None)
             return
+        compared = comparisons.compared_observations
+        del comparisons  # written: its rows are freed before the observations' are made
         quote_starts = quote_starts_conn.recv()
         try:
             rows = observation_rows(tables, quote_starts)
@@ -1173,7 +1175,7 @@ def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
             pass
         else:
             files[schema.PROCESSED_OBSERVATIONS.path] = csv_bytes(schema.PROCESSED_OBSERVATIONS, rows)
-        conn.send((comparisons.compared_observations, files))
+        conn.send((compared, files))
     conn.close()
 
 
