@@ -113,11 +113,12 @@ def run(reports: int, observations: int) -> float:
         raw, out = Path(tmp) / "raw", Path(tmp) / "processed"
         raw.mkdir()
         make_corpus(raw, reports, observations)
-        start, cpu_start = time.perf_counter(), time.process_time()
+        start, cpu_start, worker_start = time.perf_counter(), time.process_time(), _children_cpu()
         data = load_raw(raw)
         validated = time.perf_counter()
         replace_directory(out, processed_files(data))
         built, cpu = time.perf_counter(), time.process_time() - cpu_start
+        worker_cpu = _children_cpu() - worker_start
         assert sum(1 for _ in (out / "observations.csv").open(encoding="utf-8")) == observations + 1
         # the audit alone (it is part of validate above): extract and decide every mention again
         problems: list = []
@@ -128,9 +129,16 @@ def run(reports: int, observations: int) -> float:
         assert not problems, problems[:3]
         mentions = sum(len(d) for d in data.decisions.values())
     print(f"{reports:>6,} reports {observations:>8,} observations: validate {validated - start:6.2f} s"
-          f"  build {built - validated:6.2f} s  total {built - start:6.2f} s (CPU {cpu:6.2f} s)"
+          f"  build {built - validated:6.2f} s  total {built - start:6.2f} s (CPU {cpu:6.2f} s"
+          + (f" + worker {worker_cpu:5.2f} s" if worker_cpu else "") + ")"
           f"  (of which audit of {mentions:,} mentions: {audit:5.2f} s)")
     return built - start
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the ended child processes (load_raw's worker) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -140,12 +148,16 @@ def main() -> int:
     args = parser.parse_args()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Python {sys.version.split()[0]}; timings are wall-clock, one run each (CPU: this "
-          f"process's); load average {load} on {os.cpu_count()} cores")
+          f"process's, and its worker's where validation uses one); load average {load} on "
+          f"{os.cpu_count()} cores")
     small = run(args.reports // 10, args.observations // 10)
     large = run(args.reports, args.observations)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"ratio large/small: {large / small:.2f} (linear growth: 10.0)")
-    print(f"peak memory (RSS): {peak:.0f} MiB")
+    print(f"peak memory (RSS): {peak:.0f} MiB" + (f", the worker's {worker_peak:.0f} MiB (both at once at "
+                                                   f"most {peak + worker_peak:.0f} MiB)" if worker_peak else ""))
+    print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     target = 20.0
     print(f"target: {args.observations:,} observations under {target:.0f} s: "
           f"{'met' if large < target else 'NOT met'}")

@@ -9,11 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis.dataset import schema
 from analysis.__main__ import main
 from analysis.dataset.compare import interval
-from analysis.dataset.processed import build, csv_bytes, inert, processed_files
+from analysis.dataset.processed import _may_need_guard, build, csv_bytes, inert, processed_files
+from analysis.spreadsheet import FORMULA_TRIGGERS, LINE_BREAKS, inert_column
 from analysis.config import PROCESSED_DIR, RAW_DIR
 from analysis.dataset.validate import load_raw
 from conftest import edit_row
@@ -205,3 +208,24 @@ def test_the_build_runs_without_the_cyclic_collector_and_restores_it(monkeypatch
     with pytest.raises(RuntimeError):
         processed_files(data)
     assert gc.isenabled()
+
+
+@given(st.lists(st.text(alphabet=FORMULA_TRIGGERS + LINE_BREAKS + "'a\x00中", max_size=5), max_size=6))
+def test_csv_bytes_guard_every_column_a_cell_of_which_inert_would_change(cells):
+    # csv_bytes guards only the columns its quick look (first characters, line breaks) picks out
+    assert [inert(c) for c in cells] == inert_column(cells)
+    if inert_column(cells) != cells:
+        assert _may_need_guard(cells)
+    rows = [{"theme_code": "x", "name_zh": c, "name_en": "a", "description": ""} for c in cells]
+    parsed = list(csv.DictReader(io.StringIO(csv_bytes(schema.THEMES, rows).decode("utf-8"), newline="")))
+    assert [r["name_zh"] for r in parsed] == [inert(c) for c in cells]
+
+
+@pytest.mark.parametrize("rows", [[], [{"theme_code": "a", "name_zh": "甲", "name_en": "A", "description": ""}],
+                                  [{"theme_code": c, "name_zh": "", "name_en": c, "description": c * 2}
+                                   for c in "abc"]])
+def test_csv_bytes_of_no_row_one_row_and_several(rows):
+    # the cells are taken row by row and transposed into columns: as many as the header, however few rows
+    text = csv_bytes(schema.THEMES, rows).decode("utf-8")
+    assert text.splitlines()[0] == ",".join(schema.THEMES.field_names)
+    assert list(csv.DictReader(io.StringIO(text, newline=""))) == rows

@@ -39,6 +39,8 @@ def run(argv: list[str], capsys) -> tuple[int, list[str]]:
     (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
     (["diff"], "the following arguments are required: rev"),
     (["build", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["build", "--jobs", "0"], "argument --jobs: expected a whole number of at least 1, not '0'"),
+    (["validate", "--jobs", "two"], "argument --jobs: expected a whole number of at least 1, not 'two'"),
     (["add-source", "report.txt"], "the following arguments are required"),
     (["site", "--out"], "expected one argument"),
 ])

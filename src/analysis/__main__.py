@@ -20,6 +20,13 @@ def _compare(expected: dict[str, bytes], out_dir: Path) -> list[str]:
     return differences
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for argparse."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 class CommandError(Exception):
     """Bad input to a command, answered in one line."""
 
@@ -40,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
                        ("check-processed", "fail if the processed data differ from a fresh build")):
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--raw", type=Path, default=RAW_DIR, help="raw data directory (default: %(default)s)")
+        sub.add_argument("--jobs", type=_positive, default=None,
+                         help="processes that may check at once (default: the number of cores; "
+                              "a second is used from 20,000 observations on)")
         if name not in ("validate", "audit"):
             sub.add_argument("--out", type=Path, default=PROCESSED_DIR,
                              help="processed data directory (default: %(default)s)")
@@ -186,7 +196,7 @@ def _dispatch(args) -> int:
         _existing_directory(args.out, "--out")
     try:
         if args.command == "validate":
-            data = load_raw(args.raw)
+            data = load_raw(args.raw, args.jobs)
             n = len(data.tables["observations"])
             cited = len(data.tables["cited_observations"])
             print(f"{args.raw}: valid ({n} observations from {len(data.reports)} archived reports, "
@@ -194,7 +204,7 @@ def _dispatch(args) -> int:
         elif args.command == "audit":
             from collections import Counter
 
-            data = load_raw(args.raw)
+            data = load_raw(args.raw, args.jobs)
             print(f"{'report':<22}{'mentions':>9}{'curated':>9}  {'as value/period/base/label':<28}"
                   "excluded by reason")
             for sid, decisions in sorted(data.decisions.items()):
@@ -206,10 +216,10 @@ def _dispatch(args) -> int:
                       + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
             print("every number mention is curated (with a role in an observation quoting it) or excluded")
         elif args.command == "build":
-            files = build(args.raw, args.out)
+            files = build(args.raw, args.out, args.jobs)
             print(f"{args.out}: built {len(files)} files from {args.raw}")
         else:
-            differences = _compare(processed_files(load_raw(args.raw)), args.out)
+            differences = _compare(processed_files(load_raw(args.raw, args.jobs)), args.out)
             if differences:
                 print("\n".join(differences), file=sys.stderr)
                 print("Run `make data` and commit data/processed.", file=sys.stderr)

@@ -214,11 +214,19 @@ def count_interval(item: "Item") -> tuple[Decimal | None, Decimal | None]:
     """The Poisson 95% interval of a count's qualified interval: the lower end's lower bound and
     the upper end's upper bound (an open end stays open: 6000余 has no upper bound). (None, None)
     where the stated ends are not whole numbers."""
-    ends = [e for e in (item.low, item.high) if e is not None]
+    return _count_interval(item.low, item.high)
+
+
+# Once per distinct pair of ends, not per item (a tenth of the comparisons' time at 100,000 items).
+# The interval depends on the numbers only, so equal Decimals (5, 5.0) may share an entry.
+@lru_cache(maxsize=65536)
+def _count_interval(stated_low: Decimal | None, stated_high: Decimal | None
+                    ) -> tuple[Decimal | None, Decimal | None]:
+    ends = [e for e in (stated_low, stated_high) if e is not None]
     if any(e != e.to_integral_value() or e < 0 for e in ends):
         return None, None
-    low = None if item.low is None else poisson_interval(item.low)[0]
-    high = None if item.high is None else poisson_interval(item.high)[1]
+    low = None if stated_low is None else poisson_interval(stated_low)[0]
+    high = None if stated_high is None else poisson_interval(stated_high)[1]
     return low, high
 
 
@@ -271,6 +279,7 @@ def qualifier_of(low: Decimal | None, high: Decimal | None) -> str:
     return "nearly" if high is not None else "about"
 
 
+@lru_cache(maxsize=65536)  # asked once per item; items share few periods
 def period_years(start: dt.date, end: dt.date) -> Decimal:
     """Whole months count as twelfths of a year (2023 = 1, 2021-01/2022-05 = 17/12); any other
     span as days ÷ 365.25."""

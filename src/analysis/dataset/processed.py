@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 import json
 import os
 import shutil
 import tempfile
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
-from ..spreadsheet import csv_text_of_columns, inert, inert_column
+from ..spreadsheet import FORMULA_TRIGGERS, LINE_BREAKS, csv_text_of_columns, inert, inert_column
 from . import schema
-from .compare import interval
+from .compare import Comparisons, interval
 from .numbers import plain_number
 from .periods import parse_period, period_label
-from .validate import RawData, Row, census_denominators, cyclic_gc_paused, load_raw
+from .validate import COMPARISON_TABLES, RawData, Row, census_denominators, cyclic_gc_paused, load_raw
 
 TEXT_DIR = "text"
 PER_10K_DECIMALS = Decimal("0.0001")
@@ -82,16 +84,32 @@ def _population(region: Row, census: dict[str, Row], sources: dict[str, Row]) ->
             "population_note": row["note"]}
 
 
-def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
-    """The rows of every processed table, as text cells, sorted by primary key."""
-    t = data.tables
+def _regions(t: dict[str, list[Row]]) -> dict[str, dict[str, str]]:
+    """region_code → its regions.csv row with its census denominator (_population)."""
     census = census_denominators(t["census_2020"])
     census_sources = {r["census_source_code"]: r for r in t["census_sources"]}
-    regions = {r["region_code"]: {**r, **_population(r, census, census_sources)} for r in t["regions"]}
-    indicators = {r["indicator_code"]: r for r in t["indicators"]}
+    return {r["region_code"]: {**r, **_population(r, census, census_sources)} for r in t["regions"]}
 
+
+@lru_cache(maxsize=65536)  # asked per observation; observations share few periods
+def _first_day(period: str) -> str:
+    """The first day of a partial ISO date, in full (2023 → 2023-01-01)."""
+    return parse_period(period)[0].isoformat()
+
+
+@lru_cache(maxsize=65536)
+def _last_day(period: str) -> str:
+    """The last day of a partial ISO date, in full (2023-02 → 2023-02-28)."""
+    return parse_period(period)[1].isoformat()
+
+
+def observation_rows(t: dict[str, list[Row]], quote_starts: dict[str, int]) -> list[dict[str, str]]:
+    """The rows of the processed observations (archived and cited), sorted by obs_id, from the
+    checked raw tables ``t`` and where each archived quote stands in its normalized text."""
+    regions = _regions(t)
+    indicators = {r["indicator_code"]: r for r in t["indicators"]}
     observations = []
-    counts: dict[str, int] = {}
+    provinces: dict[str, str] = {}  # region_code → its province, looked up once per region
     # (row, is cited): the raw rows themselves, not a copy of each with its evidence kind
     tagged = [(r, False) for r in t["observations"]] + [(r, True) for r in t["cited_observations"]]
     for row, cited in sorted(tagged, key=lambda pair: _obs_sort_key(pair[0])):
@@ -99,12 +117,13 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
         indicator = indicators[row["indicator_code"]]
         value = Decimal(row["value"])
         low, high = interval(value, row["qualifier"], Decimal(row["value_high"]) if row.get("value_high") else None)
-        quote_start = None if cited else data.quote_starts[row["obs_id"]]
+        quote_start = None if cited else quote_starts[row["obs_id"]]
         base = ("", "")
         if row["base_period_start"]:
-            base = (parse_period(row["base_period_start"])[0].isoformat(),
-                    parse_period(row["base_period_end"])[1].isoformat())
-        counts[row["source_id"]] = counts.get(row["source_id"], 0) + 1
+            base = (_first_day(row["base_period_start"]), _last_day(row["base_period_end"]))
+        code = row["region_code"]
+        if code not in provinces:
+            provinces[code] = _province_of(code, regions)
         observations.append({
             "obs_id": row["obs_id"],
             "source_id": row["source_id"],
@@ -113,15 +132,15 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
             "region_name_zh": region["name_zh"],
             "region_name_en": region["name_en"],
             "region_level": region["level"],
-            "province_code": _province_of(row["region_code"], regions),
+            "province_code": provinces[code],
             "indicator_code": row["indicator_code"],
             "indicator_name_zh": indicator["name_zh"],
             "indicator_name_en": indicator["name_en"],
             "theme_code": indicator["theme_code"],
             "measure": indicator["measure"],
             "unit": row["unit"],
-            "period_start": parse_period(row["period_start"])[0].isoformat(),
-            "period_end": parse_period(row["period_end"])[1].isoformat(),
+            "period_start": _first_day(row["period_start"]),
+            "period_end": _last_day(row["period_end"]),
             "period_label": period_label(row["period_start"], row["period_end"]),
             "period_basis": row["period_basis"],
             "base_period_start": base[0],
@@ -141,6 +160,18 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                                             "locator")},
             "curator_note": row["curator_note"],
         })
+    return observations
+
+
+def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
+    """The rows of every processed table, as text cells, sorted by primary key."""
+    t = data.tables
+    regions = _regions(t)
+    counts = Counter(r["source_id"] for name in ("observations", "cited_observations") for r in t[name])
+    out: dict[str, list[dict[str, str]]] = {}
+    # A table a worker process wrote already (see validate.load_raw) is not made again.
+    if schema.PROCESSED_OBSERVATIONS.path not in data.prebuilt_files:
+        out["observations"] = observation_rows(t, data.quote_starts)
 
     sources = []
     for row in t["cited_sources"]:
@@ -177,20 +208,18 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
                              "decided_by": d.by,
                              "context": m.context})
 
-    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.compared_observations)
     for row in sources:
         row["observations_compared"] = str(compared.get(row["source_id"], 0))
         total = int(row["observation_count"])
         row["compared_share_pct"] = (str((Decimal(100) * compared.get(row["source_id"], 0) / total)
                                          .quantize(Decimal("0.1"), ROUND_HALF_EVEN)) if total else "")
     sources.sort(key=lambda r: r["source_id"])
-    out = {"observations": observations, "sources": sources, "mentions": mentions,
-           "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
-                       for _, r in sorted(regions.items())],
-           "comparisons": sorted(data.comparisons.items, key=lambda r: r["item_id"]),
-           "comparison_groups": sorted(data.comparisons.groups, key=lambda r: r["group_id"]),
-           "comparison_members": sorted(data.comparisons.members,
-                                        key=lambda r: (r["group_id"], r["item_id"]))}
+    out.update({"sources": sources, "mentions": mentions,
+                "regions": [{k: r[k] for k in schema.PROCESSED_REGIONS.field_names}
+                            for _, r in sorted(regions.items())]})
+    if not any(t.path in data.prebuilt_files for t in COMPARISON_TABLES):
+        out.update(comparison_tables(data.comparisons))
     for table in (schema.THEMES, schema.UNITS, schema.MEASURES, schema.QUALIFIERS, schema.SCOPES,
                   schema.PERIOD_BASES, schema.INDICATORS, schema.CONCEPTS, schema.INDICATOR_CONCEPTS,
                   schema.INDICATOR_SUMS, schema.CENSUS_SOURCES, schema.CENSUS,
@@ -202,6 +231,21 @@ def processed_tables(data: RawData) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def comparison_tables(comparisons: Comparisons) -> dict[str, list[dict[str, str]]]:
+    """The rows of the processed tables of comparisons (items, groups, members), sorted by
+    primary key."""
+    return {"comparisons": sorted(comparisons.items, key=lambda r: r["item_id"]),
+            "comparison_groups": sorted(comparisons.groups, key=lambda r: r["group_id"]),
+            "comparison_members": sorted(comparisons.members, key=lambda r: (r["group_id"], r["item_id"]))}
+
+
+def comparison_files(comparisons: Comparisons) -> dict[str, bytes]:
+    """The files of the tables of :func:`comparison_tables`, by relative path (as
+    :func:`processed_files` writes them)."""
+    tables = comparison_tables(comparisons)
+    return {t.path: csv_bytes(t, tables[t.name]) for t in COMPARISON_TABLES}
+
+
 def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     """A processed table as UTF-8 CSV without a byte-order mark (LF line ends): string cells
     guarded against spreadsheet formulas (:func:`analysis.spreadsheet.inert`), any cell holding a
@@ -211,10 +255,30 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     names = table.field_names  # a list built on each access: once per table, not per row
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
     columns = []
-    for name in names:
-        column = list(map(itemgetter(name), rows))
-        columns.append(inert_column(column) if name in string_fields else column)
+    for name, column in zip(names, _columns(rows, names)):
+        columns.append(inert_column(column) if name in string_fields and _may_need_guard(column) else column)
     return csv_text_of_columns(names, columns).encode("utf-8")
+
+
+def _columns(rows: list[dict[str, str]], names: list[str]) -> list[Sequence[str]]:
+    """The cells of each of ``names`` in ``rows``: a row's cells taken at once, the rows then
+    transposed (half the time of a pass over the rows per column)."""
+    if len(names) < 2 or not rows:
+        return [list(map(itemgetter(name), rows)) for name in names]
+    return list(zip(*map(itemgetter(*names), rows)))
+
+
+_GUARD_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
+
+
+def _may_need_guard(column: Sequence[str]) -> bool:
+    """Whether :func:`analysis.spreadsheet.inert` might change a cell of ``column``: one begins
+    with a formula trigger or an apostrophe, or one holds a line break. The set of first
+    characters and a substring search per line break cost a third of inert_column's own search
+    over the column (a regular expression), which then looks only at the columns picked here."""
+    joined = "\x00".join(column)
+    return (any(mark in joined for mark in LINE_BREAKS)
+            or not _GUARD_FIRST_CHARACTERS.isdisjoint(set(map(itemgetter(0), filter(None, column)))))
 
 
 def datapackage_bytes() -> bytes:
@@ -243,7 +307,9 @@ def processed_files(data: RawData) -> dict[str, bytes]:
 
 def _processed_files(data: RawData) -> dict[str, bytes]:
     tables = processed_tables(data)
-    files = {t.path: csv_bytes(t, tables[t.name]) for t in schema.PROCESSED_TABLES}
+    made = data.prebuilt_files
+    files = {t.path: made[t.path] if t.path in made else csv_bytes(t, tables[t.name])
+             for t in schema.PROCESSED_TABLES}
     files["datapackage.json"] = datapackage_bytes()
     for sid, report in sorted(data.reports.items()):
         files[f"{TEXT_DIR}/{sid}.txt"] = report.text.encode("utf-8")
@@ -287,13 +353,14 @@ def unchanged(out_dir: Path, files: dict[str, bytes]) -> bool:
                                          for rel, content in files.items())
 
 
-def build(raw_dir: Path | str, out_dir: Path | str) -> dict[str, bytes]:
-    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build.
+def build(raw_dir: Path | str, out_dir: Path | str, jobs: int | None = None) -> dict[str, bytes]:
+    """Validate ``raw_dir`` and, only if it is clean, replace ``out_dir`` with the new build
+    (``jobs``: as :func:`~analysis.dataset.validate.load_raw` takes it).
 
     When the build is byte-identical to what is there, nothing is touched, so that file times
     stay put and Make does not re-execute the notebooks that read the data.
     """
-    files = processed_files(load_raw(raw_dir))
+    files = processed_files(load_raw(raw_dir, jobs))
     if not unchanged(Path(out_dir), files):
         replace_directory(Path(out_dir), files)
     return files

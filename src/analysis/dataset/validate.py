@@ -14,7 +14,10 @@ from bisect import bisect_left
 from collections import Counter
 from contextlib import contextmanager
 import io
+import multiprocessing
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -80,10 +83,16 @@ class Report:
 
     _numbers: tuple[tuple[str, int, int], list[Mention], list[int]] | None = field(
         default=None, repr=False, compare=False)
+    _body: tuple[tuple[str, int, int], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def body(self) -> str:
-        return self.text[self.body_start : self.body_end]
+        """The article body: cut once per text and bounds (every observation's quote is looked
+        up in it), not copied on each use."""
+        key = (self.text, self.body_start, self.body_end)
+        if self._body is None or self._body[0] != key:
+            self._body = (key, self.text[self.body_start : self.body_end])
+        return self._body[1]
 
     def numbers(self) -> list[Mention]:
         """``find_mentions(self.body)``: read once per body (the audit and the quotes of every
@@ -111,18 +120,56 @@ class RawData:
     decisions: dict[str, list[Decision]] = field(default_factory=dict)  # the audit, per report
     quote_starts: dict[str, int] = field(default_factory=dict)  # obs_id → offset in the text
     quoted: dict[str, QuotedObservation] = field(default_factory=dict)  # obs_id → what the audit needs
-    comparisons: Comparisons | None = None  # made once the rest is valid
+    # The comparisons (made once the rest is valid). Where a worker process made them, it sent
+    # only what the build needs: the observations they compare and their processed files.
+    _comparisons: Comparisons | None = field(default=None, repr=False)
+    _compared_observations: set[str] | None = field(default=None, repr=False)
+    _prebuilt_files: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def comparisons(self) -> Comparisons | None:
+        """The comparisons of the observations (None until the data are valid). Where a worker
+        process made them (see :func:`load_raw`), they are made again here when first read, from
+        :attr:`tables` (sending them would cost the worker and this process two seconds per
+        100,000 items, which the build does not need); from then on the worker's files of them
+        no longer stand for them, since the reader may change them."""
+        if self._comparisons is None and self._compared_observations is not None:
+            self.comparisons = _make_comparisons(self.tables)
+        return self._comparisons
+
+    @comparisons.setter
+    def comparisons(self, value: Comparisons | None) -> None:
+        self._comparisons, self._compared_observations = value, None
+        for table in COMPARISON_TABLES:
+            self._prebuilt_files.pop(table.path, None)
+
+    @property
+    def compared_observations(self) -> set[str]:
+        """The obs_ids in a valid comparison group (``comparisons.compared_observations``)."""
+        if self._compared_observations is not None:
+            return self._compared_observations
+        return set() if self._comparisons is None else self._comparisons.compared_observations
+
+    @property
+    def prebuilt_files(self) -> dict[str, bytes]:
+        """Processed files (path → bytes) that the worker process of :func:`load_raw` wrote from
+        the data as loaded (the comparisons' tables and the observations), for the build to take
+        as they are; empty where the build makes every file."""
+        return self._prebuilt_files
+
+
+COMPARISON_TABLES = (schema.COMPARISONS, schema.COMPARISON_GROUPS, schema.COMPARISON_MEMBERS)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _read_table(root: Path, table: schema.Table, problems: list[Problem]) -> list[Row]:
-    path = root / table.path
-    if not path.is_file():
+def _parse_table(table: schema.Table, content: bytes | None, problems: list[Problem]) -> list[Row]:
+    """The rows of ``table`` from its file's bytes (None: the file is missing)."""
+    if content is None:
         problems.append(Problem(table.path, message="file is missing"))
         return []
     try:
-        text = decode_utf8(path.read_bytes(), table.path)
+        text = decode_utf8(content, table.path)
     except TextDecodingError as exc:
         problems.append(Problem(table.path, message=str(exc).split(": ", 1)[1]))
         return []
@@ -724,6 +771,8 @@ def _stated_high(row: Row, value: Decimal, problem) -> Decimal | None:
 
 
 def _period_of(row: Row, start: str, end: str) -> tuple[dt.date, dt.date] | None:
+    if not row[start] or not row[end]:
+        return None  # not given (most base periods): parse_period's error for "" is not cached
     try:
         return parse_period(row[start])[0], parse_period(row[end])[1]
     except PeriodError:
@@ -1008,7 +1057,7 @@ def _check_expected_counts(data: RawData, problems: list[Problem]) -> None:
     expected = {r["source_id"]: r for r in data.tables.get("expected_counts", [])}
     observations = Counter(r["source_id"] for name in ("observations", "cited_observations")
                            for r in data.tables[name])
-    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.comparisons.compared_observations)
+    compared = Counter(obs_id.rpartition("-")[0] for obs_id in data.compared_observations)
     actual_by_source = {}
     for sid, decisions in data.decisions.items():
         actual_by_source[sid] = {"observations": observations[sid], "mentions": len(decisions),
@@ -1053,24 +1102,145 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def load_raw(raw_dir: Path | str) -> RawData:
-    """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem."""
+# From how many observation rows load_raw works in two processes. Below it, the worker's start (a
+# fresh interpreter importing this package and scipy: about a second) costs about what it takes off
+# this process: at 10,000 rows (benchmarks/bench_build.py, 100 reports) validate + build took
+# 2.6-4.2 s wall in two processes against 2.9-3.2 s in one, on a loaded 2-core machine; the real
+# data's few hundred rows would only wait for the worker.
+PARALLEL_MIN_OBSERVATIONS = 20_000
+
+
+def load_raw(raw_dir: Path | str, jobs: int | None = None) -> RawData:
+    """Read and check every raw table and report; raise :class:`ValidationFailed` on any problem.
+
+    ``jobs``: how many processes may work at once (default ``os.cpu_count()``). With two or more
+    and at least :data:`PARALLEL_MIN_OBSERVATIONS` observation rows, a worker process (spawned: a
+    fresh interpreter, nothing inherited) parses the tables from the bytes read here, checks their
+    fields and keys, makes the comparisons and writes their processed files and the processed
+    observations (:attr:`RawData.prebuilt_files`), while this process checks the reports, the
+    quotes and the audit. The problems and the files are the same as with ``jobs=1`` (problems
+    are reported sorted, whichever process found them); should the worker fail, this process does
+    its work. The prebuilt files stand for the data as loaded: build from data changed after
+    loading with ``jobs=1``. Raises ValueError for ``jobs`` < 1."""
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
     with cyclic_gc_paused():
-        return _load_raw(raw_dir)
+        return _load_raw(raw_dir, jobs)
 
 
-def _load_raw(raw_dir: Path | str) -> RawData:
+def _check_tables(tables: dict[str, list[Row]], problems: list[Problem]) -> None:
+    """Each table's fields and primary key, and the foreign keys between tables."""
+    for table in schema.RAW_TABLES:
+        _check_fields(table, tables[table.name], problems)
+        _check_primary_key(table, tables[table.name], problems)
+    _check_foreign_keys(tables, problems)
+
+
+def _make_comparisons(tables: dict[str, list[Row]]) -> Comparisons:
+    populations = {code: {"population": r["population"], "basis": r["basis"]}
+                   for code, r in census_denominators(tables["census_2020"]).items()}
+    return build_comparisons(tables, populations)
+
+
+def _worker(conn, quote_starts_conn, contents: dict[str, bytes | None]) -> None:
+    """The worker process of :func:`load_raw`: parses the tables from ``contents`` (table name →
+    the bytes this process read) and sends the problems of :func:`_check_tables`; then, once it
+    has made the comparisons and their processed files, and, given where each quote stands
+    (received on ``quote_starts_conn``), the processed observations file, sends them together as
+    (compared obs_ids, files by path), or None where the (then invalid) tables cannot be compared.
+    What it makes is sent at the end, in one message: a send waits until this process reads it,
+    and this process reads only once it has checked the reports."""
+    from .processed import comparison_files, csv_bytes, observation_rows  # processed imports this module
+
+    with cyclic_gc_paused():
+        tables = {t.name: _parse_table(t, contents[t.name], []) for t in schema.RAW_TABLES}
+        del contents
+        problems: list[Problem] = []
+        _check_tables(tables, problems)
+        conn.send(problems)
+        try:
+            comparisons = _make_comparisons(tables)
+            files = comparison_files(comparisons)
+        except Exception:  # invalid data: validation reports why (valid data is compared again there)
+            conn.send(None)
+            return
+        compared = comparisons.compared_observations
+        del comparisons  # written: its rows are freed before the observations' are made
+        quote_starts = quote_starts_conn.recv()
+        try:
+            rows = observation_rows(tables, quote_starts)
+        except Exception:  # invalid data, as above
+            pass
+        else:
+            files[schema.PROCESSED_OBSERVATIONS.path] = csv_bytes(schema.PROCESSED_OBSERVATIONS, rows)
+        conn.send((compared, files))
+    conn.close()
+
+
+class _Worker:
+    """The worker process of :func:`load_raw`, and what it sends; None for anything it could not
+    send (it died, or raised), which this process then does itself."""
+
+    def __init__(self, contents: dict[str, bytes | None]):
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe(duplex=False)
+        child_in, self._quote_starts_conn = context.Pipe(duplex=False)
+        self._process = context.Process(target=_worker, args=(child, child_in, contents), daemon=True)
+        self._process.start()
+        child.close()
+        child_in.close()
+        self._sender: threading.Thread | None = None
+
+    def send_quote_starts(self, quote_starts: dict[str, int]) -> None:
+        """Send without waiting: the worker reads them once it has made the comparisons."""
+        def send() -> None:
+            try:
+                self._quote_starts_conn.send(quote_starts)
+            except OSError:
+                pass  # the worker ended (stopped, or died): what it would have sent is made here
+        self._sender = threading.Thread(target=send, daemon=True)
+        self._sender.start()
+
+    def receive(self):
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def stop(self) -> None:
+        self._process.terminate()  # a no-op once it has finished
+        self._process.join()
+        if self._sender is not None:
+            self._sender.join()
+        self._conn.close()
+        self._quote_starts_conn.close()
+
+
+def _load_raw(raw_dir: Path | str, jobs: int) -> RawData:
     root = Path(raw_dir)
     problems: list[Problem] = []
     if not root.is_dir():
         raise ValidationFailed([Problem(str(root), message="raw data directory does not exist")])
-    tables: dict[str, list[Row]] = {}
-    for table in schema.RAW_TABLES:
-        rows = _read_table(root, table, problems)
-        _check_fields(table, rows, problems)
-        _check_primary_key(table, rows, problems)
-        tables[table.name] = rows
-    _check_foreign_keys(tables, problems)
+    contents = {t.name: (root / t.path).read_bytes() if (root / t.path).is_file() else None
+                for t in schema.RAW_TABLES}
+    observations = contents[schema.OBSERVATIONS.name]
+    worker = (_Worker(contents) if jobs > 1 and observations is not None
+              and observations.count(b"\n") >= PARALLEL_MIN_OBSERVATIONS else None)
+    try:
+        return _load_checked(root, contents, worker, problems)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def _load_checked(root: Path, contents: dict[str, bytes | None], worker: _Worker | None,
+                  problems: list[Problem]) -> RawData:
+    tables = {t.name: _parse_table(t, contents[t.name], problems) for t in schema.RAW_TABLES}
+    del contents
+    if worker is None:
+        _check_tables(tables, problems)
     _check_regions(tables["regions"], problems)
     _check_census(tables, problems)
     _check_concepts(tables, problems)
@@ -1092,14 +1262,26 @@ def _load_raw(raw_dir: Path | str) -> RawData:
     data = RawData(root, tables)
     data.reports = _load_reports(root, tables["sources"], problems)
     _check_observations(data, problems)
+    if worker is not None:
+        worker.send_quote_starts(data.quote_starts)
     _check_audit(data, problems)
     _check_note_references(data, problems)
+    if worker is not None:
+        found = worker.receive()
+        if found is None:
+            worker = None
+            _check_tables(tables, problems)
+        else:
+            problems.extend(found)
     if problems:
         raise ValidationFailed(problems)
     # Comparisons are derived from valid data only; their count per report is a reviewed figure.
-    populations = {code: {"population": r["population"], "basis": r["basis"]}
-                   for code, r in census_denominators(tables["census_2020"]).items()}
-    data.comparisons = build_comparisons(tables, populations)
+    made = None if worker is None else worker.receive()
+    if made is None:
+        data.comparisons = _make_comparisons(tables)
+    else:
+        data._compared_observations, files = made
+        data._prebuilt_files.update(files)
     _check_expected_counts(data, problems)
     if problems:
         raise ValidationFailed(problems)
