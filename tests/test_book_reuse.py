@@ -160,3 +160,43 @@ def test_the_web_font_subset_logs_nothing_at_info(caplog):
     with caplog.at_level(logging.INFO):
         assert subset_font(["平", "安"]).startswith(b"wOFF")
     assert [r for r in caplog.records if r.name.startswith("fontTools")] == []
+
+
+def test_a_pages_search_words_do_not_depend_on_the_pages_indexed_before_it(tmp_path):
+    """Sphinx's Chinese stemmer keeps a short word whole ("ids", not "id") where it has met it as
+    a Latin word, and remembered such words across every page of a process: a page indexed after
+    another (a first build) got other words than indexed alone (an incremental build)."""
+    from types import SimpleNamespace
+
+    from docutils.core import publish_doctree
+    from sphinx.search import IndexBuilder, zh
+
+    from analysis.publish import sphinx_pingan
+
+    class App:  # what setup needs of Sphinx's application
+        outdir = str(tmp_path / "html")
+
+        def add_config_value(self, *args):
+            pass
+
+        def connect(self, *args):
+            pass
+
+    sphinx_pingan.setup(App())
+    dictionary = tmp_path / "words.txt"
+    dictionary.write_text(search_words(PROCESSED_DIR), encoding="utf-8")
+
+    def words_of(pages):
+        env = SimpleNamespace(**{f"_search_index_{name}": {} for name in (
+            "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries", "objtypes",
+            "objnames")})  # the build environment's stores of the index, as Sphinx 7.4 keeps them
+        builder = IndexBuilder(env, "zh", {"dict": str(dictionary)}, None)
+        for name, text in pages:
+            builder.feed(name, f"{name}.rst", name, publish_doctree(text))
+        return {word for word, names in builder._mapping.items() if "region" in names}
+
+    zh.SearchChinese.latin_terms.clear()  # a process that has indexed nothing yet
+    region = ("region", "每个数字的 obs_ids 见下表")
+    alone = words_of([region])  # as an incremental build indexes a changed page
+    assert words_of([("dataset", "ids of every observation 观测"), region]) == alone  # as a first build
+    assert "ids" not in alone and "id" in alone  # the page's own words, stemmed as Sphinx does

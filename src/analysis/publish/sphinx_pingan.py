@@ -11,7 +11,9 @@
 - a page using one name of a glossary term (电信网络诈骗) is also indexed under its other names
   (电诈, 电信诈骗; glossary.synonym_groups), so that a search for any of them finds it, also
   where the name is part of a longer word (综治中心 in 乡镇级综治中心).
-- the search index's stemmer remembers each word's stem (the same index, in less time).
+- the search index's stemmer remembers each word's stem (the same index, in less time), and
+  reads the Latin words of the page it stems, not of every page indexed before it in the process
+  (so that an incremental build writes the index a first build does).
 - ``pingan_fingerprint`` (the table of contents, the data, and the publishing code with its CSS
   and JavaScript) is a configuration value that rebuilds every page when it changes: a new run
   changes the navigation of every page, and new code their rendering, which Sphinx's
@@ -102,6 +104,24 @@ def _split_with_synonyms(jieba_split):
     return split
 
 
+def _feed_with_its_own_latin_terms(feed):
+    """Sphinx's indexing of a page, with the Chinese stemmer's Latin terms those of that page
+    alone. The stemmer leaves a short word such as "ids" whole when it has met it as a Latin word
+    (stemmed it would be "id"), and Sphinx keeps the words it has met on every page indexed so far
+    in one list: a page's words then depended on the pages indexed before it in the process, and an
+    incremental build, which indexes only the changed pages, wrote another index than a first build
+    (the word "ids" of a region page). Cleared before each page, they are the page's own."""
+
+    def fed(self, docname, filename, title, doctree):
+        terms = getattr(self.lang, "latin_terms", None)
+        if isinstance(terms, _TermSet):
+            terms.clear()
+        return feed(self, docname, filename, title, doctree)
+
+    fed.pingan_feed = feed
+    return fed
+
+
 def _cached_stem(stem):
     """Sphinx's Chinese stemmer, remembered per word: it runs the English Snowball stemmer on
     every word occurrence of every page, Chinese ones included (a fifth of the site build). Its
@@ -126,6 +146,8 @@ def setup(app):
     jieba_split = getattr(zh.SearchChinese.split, "pingan_jieba_split", zh.SearchChinese.split)
     zh.SearchChinese.split = _split_with_synonyms(jieba_split)
     zh.SearchChinese.stem = _cached_stem(getattr(zh.SearchChinese.stem, "pingan_stem", zh.SearchChinese.stem))
+    from sphinx.search import IndexBuilder
+    IndexBuilder.feed = _feed_with_its_own_latin_terms(getattr(IndexBuilder.feed, "pingan_feed", IndexBuilder.feed))
     _quiet_jieba(Path(app.outdir).parent / ".jieba")
     app.add_config_value("pingan_fingerprint", "", "env")
     app.add_config_value("pingan_observations", 0, "env")
