@@ -555,6 +555,28 @@ def test_the_rule_walker_finds_the_group_that_mixed_tiers_and_dates(comparisons)
     assert any("scales with jurisdictions" in b for b in found)
 
 
+def test_the_rule_walker_finds_surveys_mixed_unrecorded_or_ranks_compared(comparisons):
+    """Survey results compare only within one recorded survey, and ranks and scores not at all
+    (docs/curation_guide.md, "Survey results"): a group breaking it is found from its rows."""
+    rows = items_by_id(comparisons)
+    surveyed = [r for r in comparisons.items if r["survey"]]
+    hubei, hunan = (next(r for r in surveyed if r["survey"] == f"provincial {code}"
+                         and r["measure"] not in ("rank", "score")) for code in ("420000", "430000"))
+    unknown = next(r for r in surveyed if r["survey"] == "unknown" and r["measure"] == "rate")
+    rank = next(r for r in surveyed if r["measure"] == "rank")
+    bad = Comparisons(
+        items=[{**r, "status": "compared"} for r in (hubei, hunan, unknown, rank)],
+        groups=[{"group_id": "mixed", "kind": "share", "is_valid": "true"}],
+        members=[{"group_id": "mixed", "item_id": r["item_id"]} for r in (hubei, hunan, unknown, rank)])
+    found = rule_breaches(bad)
+    assert "mixed: results of several surveys (provincial 420000, provincial 430000, unknown)" in found
+    assert "mixed: a survey result whose survey is not recorded" in found
+    assert "mixed: compares a rank (a place in one ranking)" in found
+    one = Comparisons(items=[rows[hubei["item_id"]]], groups=[{"group_id": "one", "kind": "share", "is_valid": "true"}],
+                      members=[{"group_id": "one", "item_id": hubei["item_id"]}])
+    assert [b for b in rule_breaches(one) if "survey" in b or "compares a" in b] == []
+
+
 def test_the_share_compared_is_recorded_per_source(processed_dir):
     header, sources = read_rows(processed_dir / "sources.csv")
     assert {"observations_compared", "compared_share_pct"} <= set(header)

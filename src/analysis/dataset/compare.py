@@ -750,7 +750,7 @@ def _item_row(item: Item, quantity: str, reason: str, links, populations, per_ca
         "region_code": item.region_code, "region_level": item.region_level,
         "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
         "period_label": item.period_label, "period_basis": item.period_basis,
-        "period_years": _q(years), "scope": item.scope,
+        "period_years": _q(years), "scope": item.scope, "survey": item.survey,
         "value": value_text, "value_low": plain_number(item.low),
         "value_high": plain_number(item.high), "qualifier": item.qualifier,
         "base_period": item.base_label, "quantity": quantity,
@@ -858,4 +858,12 @@ def rule_breaches(comparisons: Comparisons) -> list[str]:
                     breach(f"{r['item_id']} annualizes a window of {days} days")
         if kind == "change" and len({r["base_period"] for r in items}) > 1:
             breach("changes against several bases")
+        surveys = {r["survey"] for r in items}
+        if len(surveys) > 1:
+            breach(f"results of several surveys ({', '.join(sorted(s or 'none' for s in surveys))})")
+        if group["is_valid"] == "true":
+            if "unknown" in surveys:
+                breach("a survey result whose survey is not recorded")
+            for measure in sorted({r["measure"] for r in items} & set(NOT_COMPARED)):
+                breach(f"compares a {measure} ({NOT_COMPARED[measure].split(':')[0]})")
     return breaches

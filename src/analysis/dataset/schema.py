@@ -783,6 +783,9 @@ COMPARISONS = Table(
         field("period_years", "number", _DERIVED + "whole months as twelfths, otherwise days ÷ 365.25.",
               required=True),
         field("scope", "string", "What part of the region it covers.", required=True),
+        field("survey", "string", "Survey results (public_sentiment): whose survey they come from, "
+              "national or provincial <province code>; unknown where the text does not say (not "
+              "compared); empty for other figures."),
         field("value", "number", "As stated (a derived total: the sum of its parts).", required=True),
         field("value_low", "number", "Lower end of its interval (empty: open)."),
         field("value_high", "number", "Upper end of its interval (empty: open)."),
