@@ -21,9 +21,7 @@ DATA_STAMP := build/.data-built
 RUNS_MK := build/runs.mk
 SITE_STAMP := build/.site-built
 # pip's own warnings about absent local indexes are noise here; real errors still stop the build.
-# --no-compile: Python compiles a module when it is first imported (and keeps it), not every module
-# of every package at install: the environment is made in 73 s rather than about 2 min 10 s.
-PIP_FLAGS := --quiet --disable-pip-version-check --no-compile
+PIP_FLAGS := --quiet --disable-pip-version-check
 
 # What the data build reads, and what every notebook run reads: a change to any of these
 # re-executes the runs (data/processed files change only when their content does).
