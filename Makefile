@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
-# Notebook runs execute on one kernel per core (build/runs.mk); output is grouped per target.
+# Make runs as many jobs as there are cores; output is grouped per target.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Kernels executing notebook runs at once: one more than the cores, since a kernel idles while its
 # client reads and writes a cell's outputs (measured on 2 cores: 158 s for every run, against 175 s
@@ -36,8 +36,8 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
 
 # The packages are installed by uv (pinned in installer.lock; put in .venv/installer, outside the
-# environment's own packages): it installs and compiles them in parallel, in about 30 s where pip
-# took about 2 min 10 s.
+# environment's own packages): it installs and compiles them in parallel, in 42 s on two cores
+# (download cache filled) where pip took about 2 min 10 s.
 $(STAMP): requirements.lock installer.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is needed, found " + sys.version' 
 	rm -rf $(VENV)
@@ -136,7 +136,7 @@ suggestion-precision: $(STAMP) ## Precision and recall of the candidate sheet's 
 	$(PY) benchmarks/suggestion_precision.py
 
 benchmark-notebooks: $(KERNEL) $(RUNS_MK) ## Time the notebook build against its floor, and incremental builds
-	$(PY) benchmarks/bench_notebooks.py
+	KERNELS=$(KERNELS) $(PY) benchmarks/bench_notebooks.py
 
 benchmark-site: site ## Time the site build from scratch, a no-op `make all`, and a rebuild after one run changes
 	$(PY) benchmarks/bench_site.py

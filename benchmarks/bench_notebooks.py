@@ -79,8 +79,9 @@ def main() -> int:
     runs = load_runs().runs
     bare, own = empty_notebook_seconds(BARE_KERNEL), empty_notebook_seconds(KERNEL_NAME)
     floor = len(runs) * bare / JOBS
-    print(f"runs: {len(runs)}, on {JOBS + 1} kernels at once (the Makefile's KERNELS: one more than the "
-          f"{JOBS} cores), each executing run after run")
+    kernels = os.environ.get("KERNELS", str(JOBS + 1))  # as make passes it
+    print(f"runs: {len(runs)}, on {kernels} kernels at once (the Makefile's KERNELS; {JOBS} cores), "
+          "each executing run after run")
     print(f"empty notebook as one command (median of 5): {bare:.2f} s with a bare {BARE_KERNEL} kernel, "
           f"{own:.2f} s with the project's kernel")
     print(f"floor = {len(runs)} × {bare:.2f} s ÷ {JOBS} = {floor:.1f} s "

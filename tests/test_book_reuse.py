@@ -169,7 +169,7 @@ def test_a_pages_search_words_do_not_depend_on_the_pages_indexed_before_it(tmp_p
     from types import SimpleNamespace
 
     from docutils.core import publish_doctree
-    from sphinx.search import IndexBuilder, zh
+    from sphinx.search import IndexBuilder
 
     from analysis.publish import sphinx_pingan
 
@@ -182,7 +182,7 @@ def test_a_pages_search_words_do_not_depend_on_the_pages_indexed_before_it(tmp_p
         def connect(self, *args):
             pass
 
-    sphinx_pingan.setup(App())
+    sphinx_pingan.setup(App())  # a process that has indexed nothing yet: no Latin word met
     dictionary = tmp_path / "words.txt"
     dictionary.write_text(search_words(PROCESSED_DIR), encoding="utf-8")
 
@@ -195,7 +195,6 @@ def test_a_pages_search_words_do_not_depend_on_the_pages_indexed_before_it(tmp_p
             builder.feed(name, f"{name}.rst", name, publish_doctree(text))
         return {word for word, names in builder._mapping.items() if "region" in names}
 
-    zh.SearchChinese.latin_terms.clear()  # a process that has indexed nothing yet
     region = ("region", "每个数字的 obs_ids 见下表")
     alone = words_of([region])  # as an incremental build indexes a changed page
     assert words_of([("dataset", "ids of every observation 观测"), region]) == alone  # as a first build

@@ -555,6 +555,20 @@ def test_the_rule_walker_finds_the_group_that_mixed_tiers_and_dates(comparisons)
     assert any("scales with jurisdictions" in b for b in found)
 
 
+def test_the_rule_walker_finds_a_zero_claim_over_less_than_a_year_among_years_without_event(comparisons):
+    """A zero claim over a holiday week says nothing of years without the event (sub_year_window):
+    a group holding one is found from its rows, as an annual group holding a short flow is."""
+    zeros = [r for r in comparisons.items if r["measure"] == "zero_claim"]
+    short = next(r for r in zeros if r["reason_code"] == "sub_year_window")
+    year = next(r for r in zeros if r["status"] == "compared")
+    days = (dt.date.fromisoformat(short["period_end"]) - dt.date.fromisoformat(short["period_start"])).days + 1
+    bad = Comparisons(items=[{**short, "status": "compared"}, year],
+                      groups=[{"group_id": "zeros", "kind": "years_without_event", "is_valid": "true"}],
+                      members=[{"group_id": "zeros", "item_id": r["item_id"]} for r in (short, year)])
+    assert (f"zeros: {short['item_id']} counts years without the event over a window of {days} days"
+            in rule_breaches(bad))
+
+
 def test_the_rule_walker_finds_surveys_mixed_unrecorded_or_ranks_compared(comparisons):
     """Survey results compare only within one recorded survey, and ranks and scores not at all
     (docs/curation_guide.md, "Survey results"): a group breaking it is found from its rows."""

@@ -82,3 +82,17 @@ def test_the_build_command_takes_jobs(raw_copy, tmp_path, worker_for_any_size, c
     for jobs in ("1", "2"):
         assert main(["build", "--raw", str(raw_copy), "--out", str(tmp_path / jobs), "--jobs", jobs]) == 0
     assert snapshot(tmp_path / "1") == snapshot(tmp_path / "2")
+
+
+def test_a_worker_that_sends_nothing_leaves_its_work_to_this_process(raw_copy, worker_for_any_size, monkeypatch):
+    """A worker that dies (or sends nothing) costs time, never a check or a byte: this process
+    then parses and checks the tables and makes the comparisons itself."""
+    alone = processed_files(load_raw(raw_copy, jobs=1))
+    monkeypatch.setattr(validate._Worker, "receive", lambda self: None)
+    fallen_back = load_raw(raw_copy, jobs=2)
+    assert fallen_back.prebuilt_files == {}
+    assert processed_files(fallen_back) == alone
+    _, observations = read_rows(raw_copy / OBS)
+    line = edit_row(raw_copy / OBS, "obs_id", observations[0]["obs_id"], qualifier="roughly")
+    assert (f"observations.csv, line {line} ({observations[0]['obs_id']}), field 'qualifier': unknown "
+            "qualifier 'roughly' (not in qualifiers.csv)") in problems_of(raw_copy, jobs=2)

@@ -31,9 +31,6 @@ _LINE_START = f"(?:\\A|\\r\\n|{_LINE_BREAK.pattern})"
 _UNGUARDED = re.compile(f"{_LINE_START}(?='*{_TRIGGER})")
 _GUARDED = re.compile(f"({_LINE_START})'(?='*{_TRIGGER})")
 _FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
-# In a column's cells joined after NUL each: a cell that begins with a trigger or an apostrophe, or
-# any line break, so a cell inert() might change (a NUL inside a cell can only add a false alarm).
-_MAY_NEED_GUARD = re.compile(f"\\x00[{re.escape(FORMULA_TRIGGERS)}']|{_LINE_BREAK.pattern}")
 
 # A cell is quoted when it holds the delimiter, the quote character or any line break (RFC 4180
 # asks it for CR and LF; csv.writer quotes only the characters of its own line terminator, so with
@@ -63,11 +60,21 @@ def inert(cell: str) -> str:
 
 
 def inert_column(cells: Sequence[str]) -> list[str]:
-    """:func:`inert` of each of ``cells``. One search over the whole column finds whether any cell
-    may need the guard (most columns: none), so a clean column costs no call per cell."""
-    if not _MAY_NEED_GUARD.search("\x00" + "\x00".join(cells)):
+    """:func:`inert` of each of ``cells``. A quick look over the whole column (the set of its first
+    characters, one substring search per line break) finds whether any cell may need the guard:
+    most columns none, and a clean column costs no call per cell (a third of the time of one
+    regular-expression search over the column)."""
+    if not may_need_guard(cells):
         return list(cells)
     return [inert(cell) for cell in cells]
+
+
+def may_need_guard(cells: Sequence[str]) -> bool:
+    """Whether :func:`inert` might change a cell of ``cells``: one begins with a formula trigger or
+    an apostrophe, or one holds a line break."""
+    joined = "\x00".join(cells)
+    return (any(mark in joined for mark in LINE_BREAKS)
+            or not _FIRST_CHARACTERS.isdisjoint({cell[0] for cell in cells if cell}))
 
 
 def restore(cell: str) -> str:

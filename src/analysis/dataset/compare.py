@@ -851,11 +851,12 @@ def rule_breaches(comparisons: Comparisons) -> list[str]:
                    "with jurisdictions")
         if kind == "per_jurisdiction_at_date" and any(not r["jurisdictions"] for r in items):
             breach("a per-jurisdiction axis holds an item with no count of jurisdictions")
-        if kind.startswith("annual"):
+        if kind.startswith("annual") or kind == "years_without_event":
             for r in items:
                 days = (dt.date.fromisoformat(r["period_end"]) - dt.date.fromisoformat(r["period_start"])).days + 1
                 if days < MIN_ANNUALIZED_DAYS:
-                    breach(f"{r['item_id']} annualizes a window of {days} days")
+                    breach(f"{r['item_id']} {'annualizes' if kind.startswith('annual') else 'counts years without the event over'} "
+                           f"a window of {days} days")
         if kind == "change" and len({r["base_period"] for r in items}) > 1:
             breach("changes against several bases")
         surveys = {r["survey"] for r in items}

@@ -19,7 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
-from ..spreadsheet import FORMULA_TRIGGERS, LINE_BREAKS, csv_text_of_columns, inert, inert_column
+from ..spreadsheet import csv_text_of_columns, inert_column
 from . import schema
 from .compare import Comparisons, interval
 from .numbers import plain_number
@@ -256,7 +256,7 @@ def csv_bytes(table: schema.Table, rows: list[dict[str, str]]) -> bytes:
     string_fields = {f["name"] for f in table.fields if f["type"] == "string"}
     columns = []
     for name, column in zip(names, _columns(rows, names)):
-        columns.append(inert_column(column) if name in string_fields and _may_need_guard(column) else column)
+        columns.append(inert_column(column) if name in string_fields else column)
     return csv_text_of_columns(names, columns).encode("utf-8")
 
 
@@ -266,19 +266,6 @@ def _columns(rows: list[dict[str, str]], names: list[str]) -> list[Sequence[str]
     if len(names) < 2 or not rows:
         return [list(map(itemgetter(name), rows)) for name in names]
     return list(zip(*map(itemgetter(*names), rows)))
-
-
-_GUARD_FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + "'")
-
-
-def _may_need_guard(column: Sequence[str]) -> bool:
-    """Whether :func:`analysis.spreadsheet.inert` might change a cell of ``column``: one begins
-    with a formula trigger or an apostrophe, or one holds a line break. The set of first
-    characters and a substring search per line break cost a third of inert_column's own search
-    over the column (a regular expression), which then looks only at the columns picked here."""
-    joined = "\x00".join(column)
-    return (any(mark in joined for mark in LINE_BREAKS)
-            or not _GUARD_FIRST_CHARACTERS.isdisjoint(set(map(itemgetter(0), filter(None, column)))))
 
 
 def datapackage_bytes() -> bytes:
